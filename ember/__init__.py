@@ -1,0 +1,41 @@
+"""ember: a deep-learning framework with PyTorch's programming model, on NumPy and CuPy.
+
+This module only re-exports; see DESIGN.md for the layers.
+"""
+__version__ = "0.1.0"
+
+from . import dtypes
+from .dtypes import (dtype, float16, half, bfloat16, float32, float, float64, double,
+                     complex64, cfloat, complex128, cdouble, uint8, int8, int16, short, int32,
+                     int, int64, long, bool, uint16, uint32, uint64, finfo, iinfo,
+                     get_default_dtype, set_default_dtype, promote_types, result_type, can_cast)
+from .device import device
+from .tensor import Tensor, Size, is_tensor
+from . import autograd
+from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode
+from .autograd import is_inference_mode_enabled
+from .ops import *  # noqa: F401,F403  (every op module's __all__)
+from .ops import __all__ as _ops_all
+from .tensor_types import *  # noqa: F401,F403
+from . import _tensor_methods  # noqa: F401  (binds ops onto Tensor)
+from . import cuda
+
+strided = "torch.strided"
+
+
+def is_floating_point(input):
+    return input.dtype.is_floating_point
+
+
+def is_complex(input):
+    return input.dtype.is_complex
+
+
+def numel(input):
+    return input.numel()
+
+
+def typename(obj):
+    if isinstance(obj, Tensor):
+        return obj.type()
+    return type(obj).__module__ + "." + type(obj).__qualname__

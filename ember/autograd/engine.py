@@ -1,0 +1,371 @@
+"""The backward engine: iterative (no recursion), dependency-counted topological order.
+
+Graph: each node is a `Function` instance; `node._next[i]` is the edge for forward input i:
+`(node, output_nr, shape, dtype)` for a non-leaf, `(leaf_tensor, 0, shape, dtype)` for a
+leaf that requires grad, or None. Gradients for a node's outputs are summed in a buffer
+until every node that feeds it has run, then the node's backward runs once.
+"""
+import weakref
+
+from . import grad_mode
+from .. import tensor as _tensor_mod
+
+Tensor = _tensor_mod.Tensor
+_make = _tensor_mod._make
+_enabled = grad_mode._enabled
+
+_anomaly = grad_mode._anomaly   # [enabled, check_nan]
+
+
+class AccumulateGrad:
+    """The node PyTorch shows for a leaf in `next_functions`; ember's engine accumulates into
+    leaves directly, so this object exists only for inspection."""
+    _cache = weakref.WeakKeyDictionary()
+
+    def __init__(self, variable):
+        self.variable = variable
+        self.next_functions = ()
+
+    @classmethod
+    def of(cls, t):
+        n = cls._cache.get(t)
+        if n is None:
+            n = cls._cache[t] = cls(t)
+        return n
+
+    def name(self):
+        return "torch::autograd::AccumulateGrad"
+
+    def __repr__(self):
+        return f"<AccumulateGrad object at {hex(id(self))}>"
+
+
+def _root_base_id(arr):
+    b = arr
+    while getattr(b, "base", None) is not None:
+        b = b.base
+    return id(b)
+
+
+def _check_nan(node, grads):
+    from ..ops import _util
+    for i, g in enumerate(grads):
+        if g is not None and _util.has_nan(g._data):
+            raise RuntimeError(f"Function '{node.name()}' returned nan values in its {i}th output.")
+
+
+def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, capture=False,
+                 allow_unused=True):
+    """Backpropagate `root_grads` from `roots`.
+
+    With `capture=True` (autograd.grad) the gradients of `inputs` are returned instead of
+    accumulated into `.grad`; with `inputs` and capture=False (backward(inputs=...)) only
+    those tensors accumulate.
+    """
+    # Targets whose gradient is collected at a node's buffer: (node, nr) -> index in inputs
+    leaf_targets = None
+    node_targets = None
+    results = None
+    if inputs is not None:
+        leaf_targets = {}
+        node_targets = {}
+        for k, t in enumerate(inputs):
+            if t.grad_fn is None:
+                if not t._requires_grad:
+                    raise RuntimeError("One of the differentiated Tensors does not require grad")
+                leaf_targets[id(t)] = k
+            else:
+                node_targets[(t.grad_fn, t._output_nr)] = k
+        results = [None] * len(inputs)
+
+    # id of base arrays already handed to a leaf (or given by the user) in this call; such an
+    # array is copied, never stolen, so two .grad never alias one buffer.
+    given = set()
+    stolen_into = set()
+    buffers = {}
+    deps = {}
+    ready = []
+    for r, g in zip(roots, root_grads):
+        if g is not None:
+            given.add(_root_base_id(g._data))
+        fn = r.grad_fn
+        if fn is None:
+            if not r._requires_grad:
+                raise RuntimeError("element 0 of tensors does not require grad and does not "
+                                   "have a grad_fn")
+            _deliver_leaf(r, g, create_graph, leaf_targets, results, capture, given, stolen_into)
+            continue
+        buf = buffers.get(fn)
+        if buf is None:
+            buf = buffers[fn] = [None] * len(fn._out_meta)
+        nr = r._output_nr
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+    # Dependency counts over the reachable graph.
+    stack = list(buffers)
+    seen = set(stack)
+    while stack:
+        node = stack.pop()
+        for e in node._next:
+            if e is None:
+                continue
+            nxt = e[0]
+            if isinstance(nxt, Tensor):
+                continue
+            deps[nxt] = deps.get(nxt, 0) + 1
+            if nxt not in seen:
+                seen.add(nxt)
+                stack.append(nxt)
+    ready = [n for n in buffers if deps.get(n, 0) == 0]
+
+    check_nan = _anomaly[0] and _anomaly[1]
+    prev_mode = _enabled[0]
+    _enabled[0] = bool(create_graph)
+    try:
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node, None)
+            if grads is None:
+                grads = [None] * len(node._out_meta)
+            if node_targets:
+                for nr in range(len(grads)):
+                    k = node_targets.get((node, nr))
+                    if k is not None:
+                        _deliver_nonleaf(inputs[k], grads[nr], node, nr, create_graph,
+                                         results, k, capture)
+            grads = _call_pre_hooks(node, grads)
+            next_ = node._next
+            if not next_ or all(e is None for e in next_):
+                if not retain_graph:
+                    node._release()
+                continue
+            if node._materialize_grads:
+                xp_zeros = _tensor_mod._zeros
+                for i, g in enumerate(grads):
+                    if g is None and node._out_meta[i] is not None:
+                        shape, dt = node._out_meta[i]
+                        grads[i] = xp_zeros(shape, dt, node._device)
+            try:
+                if _anomaly[0]:
+                    with _anomaly_context(node):
+                        in_grads = node.backward(node, *grads)
+                else:
+                    in_grads = node.backward(node, *grads)
+            finally:
+                if not retain_graph:
+                    node._release()
+            if not isinstance(in_grads, tuple):
+                in_grads = (in_grads,)
+            if len(in_grads) < len(next_):
+                if len(in_grads) != len(next_) and not node._raw:
+                    raise RuntimeError(f"function {node.name()} returned an incorrect number of "
+                                       f"gradients (expected {len(next_)}, got {len(in_grads)})")
+            if node._hooks:
+                for h in node._hooks:
+                    r = h(in_grads, tuple(grads))
+                    if r is not None:
+                        in_grads = tuple(r)
+            if check_nan:
+                _check_nan(node, in_grads)
+            for i, e in enumerate(next_):
+                if e is None:
+                    continue
+                g = in_grads[i] if i < len(in_grads) else None
+                if g is None:
+                    if isinstance(e[0], Tensor):
+                        continue
+                else:
+                    g = _validate(node, i, g, e)
+                nxt = e[0]
+                if isinstance(nxt, Tensor):
+                    _deliver_leaf(nxt, g, create_graph, leaf_targets, results, capture, given,
+                                  stolen_into)
+                    continue
+                if g is not None:
+                    buf = buffers.get(nxt)
+                    if buf is None:
+                        buf = buffers[nxt] = [None] * len(nxt._out_meta)
+                    nr = e[1]
+                    buf[nr] = g if buf[nr] is None else buf[nr] + g
+                d = deps[nxt] - 1
+                deps[nxt] = d
+                if d == 0:
+                    ready.append(nxt)
+    finally:
+        _enabled[0] = prev_mode
+
+    if capture:
+        for k, t in enumerate(inputs):
+            if results[k] is None and not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been "
+                                   "used in the graph. Set allow_unused=True if this is the "
+                                   "desired behavior.")
+        return results
+    return None
+
+
+def _validate(node, i, g, edge):
+    """Shape and dtype of an input gradient must match the input (PyTorch's validate_outputs)."""
+    if not isinstance(g, Tensor):
+        raise TypeError(f"function {node.name()} returned a gradient of type "
+                        f"{type(g).__name__} at index {i}, expected a Tensor or None")
+    shape, dt = edge[2], edge[3]
+    if g.shape != shape:
+        from ..ops._util import sum_to
+        try:
+            g = sum_to(g, shape)
+        except Exception:
+            g = None
+        if g is None or g.shape != shape:
+            raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} "
+                               f"- got {list(g.shape) if g is not None else '?'} but expected "
+                               f"shape compatible with {list(shape)}")
+    if g.dtype is not dt:
+        g = g.to(dt)
+    return g
+
+
+def _call_pre_hooks(node, grads):
+    tph = node._tensor_pre_hooks
+    if tph:
+        for nr, hooks in tph.items():
+            for h in list(hooks):
+                if grads[nr] is None:
+                    continue
+                r = h(grads[nr])
+                if r is not None:
+                    grads[nr] = r
+    ret = node._retain
+    if ret:
+        for nr, ref in ret.items():
+            t = ref()
+            g = grads[nr]
+            if t is not None and g is not None:
+                if t._grad is None:
+                    t._grad = g if _enabled[0] else _make(g._data.copy(), g._device)
+                else:
+                    t._grad = t._grad + g
+    if node._pre_hooks:
+        for h in node._pre_hooks:
+            r = h(tuple(grads))
+            if r is not None:
+                grads = list(r)
+    return grads
+
+
+def _deliver_nonleaf(t, g, node, nr, create_graph, results, k, capture):
+    if capture:
+        results[k] = g
+    elif g is not None:
+        if t._grad is None:
+            t._grad = g if create_graph else _make(g._data.copy(), g._device)
+        else:
+            t._grad = t._grad + g
+
+
+def _deliver_leaf(t, g, create_graph, leaf_targets, results, capture, given, stolen_into):
+    if leaf_targets is not None:
+        k = leaf_targets.get(id(t))
+        if k is None:
+            return
+        if capture:
+            if g is None:
+                return
+            if t._hooks:
+                g = _run_tensor_hooks(t, g)
+            results[k] = g if results[k] is None else results[k] + g
+            return
+    if g is None:
+        return
+    if t._hooks:
+        g = _run_tensor_hooks(t, g)
+    old = t._grad
+    if create_graph:
+        t._grad = g if old is None else old + g
+    elif old is None:
+        arr = g._data
+        bid = _root_base_id(arr)
+        if getattr(arr, "base", None) is None and bid not in given:
+            t._grad = _make(arr, g._device)     # a fresh buffer nobody else holds: steal it
+            stolen_into.add(id(t))
+        else:
+            t._grad = _make(arr.copy(), g._device)
+        given.add(bid)
+    elif id(t) in stolen_into or old.grad_fn is not None or not old._data.flags.writeable:
+        t._grad = _make(old._data + g._data, g._device)
+    else:
+        old._data += g._data
+    if t._post_acc_hooks:
+        for h in t._post_acc_hooks:
+            h(t)
+
+
+def _run_tensor_hooks(t, g):
+    for h in list(t._hooks.values()):
+        r = h(g)
+        if r is not None:
+            g = r
+    return g
+
+
+# ------------------------------------------------------------------ anomaly detection
+class _anomaly_context:
+    def __init__(self, node):
+        self.node = node
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, typ, exc, tb):
+        if exc is not None and self.node.__dict__.get("_trace"):
+            import sys
+            print("Traceback of forward call that caused the error:\n" + self.node._trace,
+                  file=sys.stderr)
+        return False
+
+
+class detect_anomaly:
+    """Context manager/decorator: backward checks every node's gradients for NaN and names
+    the node that produced it; errors print the forward traceback of the failing op."""
+
+    def __init__(self, check_nan=True):
+        self.check_nan = check_nan
+
+    def __enter__(self):
+        self._prev = list(_anomaly)
+        _anomaly[0], _anomaly[1] = True, self.check_nan
+        return self
+
+    def __exit__(self, *exc):
+        _anomaly[0], _anomaly[1] = self._prev
+        return False
+
+    def __call__(self, fn):
+        import functools
+
+        @functools.wraps(fn)
+        def wrapper(*a, **k):
+            with detect_anomaly(self.check_nan):
+                return fn(*a, **k)
+        return wrapper
+
+
+class set_detect_anomaly:
+    def __init__(self, mode, check_nan=True):
+        self._prev = list(_anomaly)
+        _anomaly[0], _anomaly[1] = bool(mode), check_nan
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        _anomaly[0], _anomaly[1] = self._prev
+        return False
+
+
+def is_anomaly_enabled():
+    return _anomaly[0]
+
+
+def is_anomaly_check_nan_enabled():
+    return _anomaly[1]

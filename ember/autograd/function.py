@@ -1,0 +1,422 @@
+"""`Function`: the one class behind every differentiable op and every user-defined function.
+
+An instance of a Function subclass is both the `ctx` passed to `forward`/`backward` and the
+graph node (`tensor.grad_fn`). Two kinds of subclass:
+
+* user functions (PyTorch's API): `forward(ctx, *args)` receives Tensors and runs under
+  no_grad; `backward(ctx, *grads)` returns one gradient per forward input.
+* ember's ops (`Op`, `_raw = True`): `forward(ctx, *args)` receives the raw backend arrays
+  (NumPy or CuPy) and returns arrays, so the forward pass costs no Tensor objects; `backward`
+  is written with Tensor ops, which makes every op differentiable twice.
+
+`save_for_backward` accepts arrays or Tensors; arrays that are one of the inputs or outputs
+are turned back into those Tensors, so the saved values keep their place in the graph (for
+double backward) and their version counters (for the in-place check).
+"""
+from . import grad_mode
+from .. import tensor as _tensor_mod
+
+Tensor = _tensor_mod.Tensor
+_make = _tensor_mod._make
+_enabled = grad_mode._enabled
+
+__all__ = ["Function", "Op", "once_differentiable", "FunctionCtx"]
+
+_FREED = object()
+_SCALARS = {int, float, bool, complex}
+
+
+class _OutputRef:
+    """A saved output. Holding the array (not the Tensor) avoids a Tensor<->node cycle."""
+    __slots__ = ("array", "vc", "nr")
+
+    def __init__(self, array, vc, nr):
+        self.array, self.vc, self.nr = array, vc, nr
+
+
+class Function:
+    _raw = False                   # Op sets True: forward sees arrays
+    _materialize_grads = True
+
+    # Per-node state is created lazily by `apply`; these class defaults keep
+    # `Function()` (a bare ctx) cheap.
+    _next = ()
+    _saved = None
+    _saved_versions = None
+    _out_meta = ()
+    _non_diff = None
+    _dirty = None
+    _pre_hooks = None
+    _hooks = None
+    _tensor_pre_hooks = None
+    _retain = None
+    needs_input_grad = ()
+    _name = None
+
+    # ------------------------------------------------------------------ ctx API
+    def save_for_backward(self, *tensors):
+        self._to_save = tensors
+
+    @property
+    def saved_tensors(self):
+        saved = self._saved
+        if saved is _FREED:
+            raise RuntimeError(
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time or "
+                "if you need to access saved tensors after calling backward.")
+        if saved is None:
+            return ()
+        out = []
+        versions = self._saved_versions
+        for i, s in enumerate(saved):
+            if s.__class__ is _OutputRef:
+                if s.vc[0] != versions[i]:
+                    self._version_error(_make(s.array), s.vc[0], versions[i], s.nr)
+                t = _make(s.array, self._device)
+                t._vc = s.vc
+                t.grad_fn = self
+                t._requires_grad = True
+                t._output_nr = s.nr
+                out.append(t)
+            else:
+                if versions[i] is not None and s._vc[0] != versions[i]:
+                    self._version_error(s, s._vc[0], versions[i], None)
+                out.append(s)
+        return tuple(out)
+
+    def _version_error(self, t, now, expected, nr):
+        what = f"output {nr} of {self.name()}" if nr is not None else (
+            f"output {t._output_nr} of {t.grad_fn.name()}" if t.grad_fn is not None else
+            "is a leaf Variable")
+        if not what.startswith("is"):
+            what = "is " + what
+        raise RuntimeError(
+            "one of the variables needed for gradient computation has been modified by an "
+            f"inplace operation: [{t.type()} [{', '.join(map(str, t.shape))}]], which {what}, "
+            f"is at version {now}; expected version {expected} instead. Hint: enable anomaly "
+            "detection to find the operation that failed to compute its gradient, with "
+            "torch.autograd.set_detect_anomaly(True).")
+
+    def mark_non_differentiable(self, *outputs):
+        self._non_diff = outputs
+
+    def mark_dirty(self, *tensors):
+        self._dirty = tensors
+
+    def set_materialize_grads(self, value):
+        self._materialize_grads = bool(value)
+
+    # ------------------------------------------------------------------ node API
+    @classmethod
+    def _backward_name(cls):
+        return cls.__name__ + ("Backward0" if cls._raw else "Backward")
+
+    def name(self):
+        return self._name or self._backward_name()
+
+    def __repr__(self):
+        return f"<{self.name()} object at {hex(id(self))}>"
+
+    @property
+    def next_functions(self):
+        from .engine import AccumulateGrad
+        res = []
+        for e in self._next:
+            if e is None:
+                res.append((None, 0))
+            elif isinstance(e[0], Tensor):
+                res.append((AccumulateGrad.of(e[0]), 0))
+            else:
+                res.append((e[0], e[1]))
+        return tuple(res)
+
+    @property
+    def metadata(self):
+        d = self.__dict__.get("_metadata")
+        if d is None:
+            d = self._metadata = {}
+        return d
+
+    def register_hook(self, fn):
+        """fn(grad_inputs, grad_outputs) after this node's backward; may return new grad_inputs."""
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _RemovableHandle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        """fn(grad_outputs) before this node's backward; may return new grad_outputs."""
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(fn)
+        return _RemovableHandle(self._pre_hooks, fn)
+
+    def _release(self):
+        self._saved = _FREED
+        self.__dict__.pop("_to_save", None)
+
+    # ------------------------------------------------------------------ user API
+    @staticmethod
+    def forward(ctx, *args, **kwargs):
+        raise NotImplementedError("You must implement the forward function for custom "
+                                  "autograd.Function.")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("You must implement either the backward or vjp method for "
+                                  "your custom autograd.Function to use it with backward mode AD.")
+
+    vjp = backward
+
+    @staticmethod
+    def setup_context(ctx, inputs, output):
+        return None
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        raw = cls._raw
+        dev = None
+        needs = False
+        vals = []
+        for a in args:
+            if isinstance(a, Tensor):
+                d = a._device
+                if dev is None:
+                    dev = d
+                elif d is not dev:
+                    dev = _mixed_devices(dev, a)
+                if a._requires_grad:
+                    needs = True
+                vals.append(a._data if raw else a)
+            else:
+                vals.append(a)
+        needs = needs and _enabled[0]
+        ctx = cls()
+        if needs:
+            # Known before forward, so forward can save only what backward will use.
+            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad
+                                         for a in args)
+        if dev is None:
+            dev = _tensor_mod._cpu
+        ctx._device = dev
+        if raw:
+            out = cls.forward(ctx, *vals, **kwargs)
+        else:
+            prev = _enabled[0]
+            _enabled[0] = False
+            try:
+                out = cls.forward(ctx, *vals, **kwargs)
+            finally:
+                _enabled[0] = prev
+        return _wrap_outputs(ctx, args, out, needs, dev, raw)
+
+
+def _mixed_devices(dev, t):
+    """PyTorch lets a 0-dim CPU tensor join an op on another device; anything else is an error."""
+    other = t._device
+    if other.type == "cpu" and t.ndim == 0:
+        return dev
+    if dev.type == "cpu":
+        return other   # the earlier tensor must have been the 0-dim CPU one (checked by caller)
+    raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
+                       f"devices, {dev} and {other}!")
+
+
+def _wrap_outputs(ctx, args, out, needs, dev, raw):
+    is_tuple = isinstance(out, tuple)
+    outs = out if is_tuple else (out,)
+    wrapped = []
+    if raw:
+        xp_arr = _tensor_mod._ndarray_types
+        for o in outs:
+            if o is None:
+                wrapped.append(None)
+                continue
+            if o.__class__ not in xp_arr:
+                o = _tensor_mod._as_array(o, dev)
+            wrapped.append(_make(o, dev))
+    else:
+        for o in outs:
+            if isinstance(o, Tensor):
+                # A user forward returning an input (or a view of it) gets a new Tensor object,
+                # so the input's own grad_fn is untouched.
+                t = _make(o._data, o._device)
+                t._vc = o._vc
+                wrapped.append(t)
+            else:
+                wrapped.append(o)
+    if needs:
+        _link(ctx, args, outs, wrapped, dev, raw)
+    else:
+        ctx.__dict__.pop("_to_save", None)
+    if is_tuple:
+        return tuple(wrapped)
+    return wrapped[0]
+
+
+def _link(ctx, args, raw_outs, outs, dev, raw):
+    """Connect `ctx` into the graph: edges to the inputs, saved values, output metadata."""
+    next_ = []
+    for a in args:
+        if isinstance(a, Tensor) and a._requires_grad:
+            fn = a.grad_fn
+            if fn is None:
+                next_.append((a, 0, a.shape, a.dtype))
+            else:
+                next_.append((fn, a._output_nr, a.shape, a.dtype))
+        else:
+            next_.append(None)
+    ctx._next = tuple(next_)
+    if grad_mode._anomaly[0]:
+        import traceback
+        ctx._trace = "".join(traceback.format_stack()[:-3])
+
+    non_diff = ctx._non_diff
+    nd_ids = set()
+    if non_diff:
+        nd_ids = {id(x._data if isinstance(x, Tensor) else x) for x in non_diff}
+    meta = []
+    for i, t in enumerate(outs):
+        if t is None or not isinstance(t, Tensor):
+            meta.append(None)
+            continue
+        src = raw_outs[i]
+        src_id = id(src._data if isinstance(src, Tensor) else src)
+        if src_id in nd_ids or not (t.dtype.is_floating_point or t.dtype.is_complex):
+            meta.append(None)
+            continue
+        t.grad_fn = ctx
+        t._requires_grad = True
+        t._output_nr = i
+        meta.append((t.shape, t.dtype))
+    ctx._out_meta = tuple(meta)
+
+    dirty = ctx._dirty
+    if dirty:
+        # A user function that modified an input in place: that input Tensor now *is* the
+        # output, so move the output's graph position onto it.
+        for d in dirty:
+            d._vc[0] += 1
+            for i, t in enumerate(outs):
+                if isinstance(t, Tensor) and t._data is d._data and t.grad_fn is ctx:
+                    d.grad_fn, d._output_nr, d._requires_grad = ctx, i, True
+                    outs[i]._vc = d._vc
+        ctx._dirty = None
+
+    to_save = ctx.__dict__.pop("_to_save", None)
+    if to_save:
+        saved = []
+        versions = []
+        for s in to_save:
+            if s is None or s.__class__ in _SCALARS:
+                saved.append(s)    # Python scalars are saved as they are
+                versions.append(None)
+                continue
+            if isinstance(s, Tensor):
+                src = None
+                for i, t in enumerate(outs):
+                    if t is s or (raw_outs[i] is s and isinstance(t, Tensor)):
+                        src = _OutputRef(t._data, t._vc, i) if t.grad_fn is ctx else None
+                        break
+                if src is not None:
+                    saved.append(src)
+                    versions.append(src.vc[0])
+                else:
+                    saved.append(s)
+                    versions.append(s._vc[0])
+                continue
+            # a raw array: an input's, an output's, or a constant
+            found = None
+            for a in args:
+                if isinstance(a, Tensor) and a._data is s:
+                    found = a
+                    break
+            if found is not None:
+                saved.append(found)
+                versions.append(found._vc[0])
+                continue
+            for i, r in enumerate(raw_outs):
+                if r is s:
+                    t = outs[i]
+                    found = _OutputRef(t._data, t._vc, i) if t.grad_fn is ctx else t
+                    break
+            if found is None:
+                found = _make(_tensor_mod._as_array(s, dev), dev)
+            saved.append(found)
+            versions.append(found.vc[0] if found.__class__ is _OutputRef else found._vc[0])
+        ctx._saved = tuple(saved)
+        ctx._saved_versions = versions
+
+
+class Op(Function):
+    """Base of ember's built-in ops: forward on raw arrays, backward in Tensor ops."""
+    _raw = True
+
+
+class FunctionCtx(Function):
+    pass
+
+
+class _RemovableHandle:
+    _next_id = 0
+
+    def __init__(self, container, fn, key=None):
+        self._container, self._fn, self._key = container, fn, key
+        _RemovableHandle._next_id += 1
+        self.id = _RemovableHandle._next_id
+
+    def remove(self):
+        c = self._container
+        if isinstance(c, dict):
+            lst = c.get(self._key)
+            if lst and self._fn in lst:
+                lst.remove(self._fn)
+        elif self._fn in c:
+            c.remove(self._fn)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+RemovableHandle = _RemovableHandle
+
+
+def once_differentiable(fn):
+    """Marks a backward as not twice-differentiable: it runs under no_grad and its results
+    raise if one tries to differentiate through them again."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(ctx, *args):
+        with grad_mode.no_grad():
+            outs = fn(ctx, *args)
+        if not _enabled[0]:
+            return outs
+        if not any(isinstance(a, Tensor) and a.requires_grad for a in args):
+            return outs
+        single = not isinstance(outs, tuple)
+        outs_t = (outs,) if single else outs
+        res = []
+        for o in outs_t:
+            if isinstance(o, Tensor):
+                o = _OnceDifferentiable.apply(o)
+            res.append(o)
+        return res[0] if single else tuple(res)
+    return wrapper
+
+
+class _OnceDifferentiable(Function):
+    @staticmethod
+    def forward(ctx, x):
+        return x
+
+    @staticmethod
+    def backward(ctx, grad):
+        raise RuntimeError("trying to differentiate twice a function that was marked with "
+                           "@once_differentiable")

@@ -1,0 +1,60 @@
+"""ember.cuda: GPU queries. Without CuPy or a GPU everything reports absence and creating a
+CUDA tensor raises PyTorch's error."""
+from ..backends import cuda as _cuda_backend
+
+
+def is_available():
+    return _cuda_backend.is_available()
+
+
+def device_count():
+    if not is_available():
+        return 0
+    import cupy
+    return cupy.cuda.runtime.getDeviceCount()
+
+
+def _require():
+    if not is_available():
+        raise _cuda_backend._lazy_init_error()
+
+
+def current_device():
+    _require()
+    import cupy
+    return cupy.cuda.Device().id
+
+
+def set_device(device):
+    _require()
+    import cupy
+    from ..device import device as _d
+    idx = device if isinstance(device, int) else (_d(device).index or 0)
+    cupy.cuda.Device(idx).use()
+
+
+def get_device_name(device=None):
+    _require()
+    import cupy
+    idx = 0 if device is None else (device if isinstance(device, int) else device.index or 0)
+    return cupy.cuda.runtime.getDeviceProperties(idx)["name"].decode()
+
+
+def synchronize(device=None):
+    if is_available():
+        import cupy
+        cupy.cuda.Device().synchronize()
+
+
+def manual_seed(seed):
+    if is_available():
+        import cupy
+        cupy.random.seed(seed)
+
+
+def manual_seed_all(seed):
+    manual_seed(seed)
+
+
+def is_initialized():
+    return is_available()

@@ -1,0 +1,168 @@
+"""Helpers every op module shares: the backend of an array, broadcasting undone (`sum_to`),
+dim normalisation, `out=` and in-place write-back."""
+import numpy as np
+
+from .. import dtypes as _dt
+from ..tensor import Tensor, _make, _wrap_dim, _ndarray_types
+from ..device import cpu as _cpu
+from ..backends import get_backend
+from ..autograd import grad_mode
+
+_enabled = grad_mode._enabled
+
+__all__ = ["xp_of", "sum_to", "wrap_dim", "dims_tuple", "write_out", "apply_inplace",
+           "as_tensor_like", "has_nan", "unwrap"]
+
+
+def xp_of(a):
+    """The array namespace (numpy or cupy) of an array or a Python scalar."""
+    if a.__class__ is np.ndarray or not hasattr(a, "__cuda_array_interface__"):
+        return np
+    import cupy
+    return cupy
+
+
+def xp_for(dev):
+    return np if dev is _cpu else get_backend(dev).xp
+
+
+wrap_dim = _wrap_dim
+
+
+def dims_tuple(dim, ndim):
+    """Normalise `dim` (int, tuple/list or None) into a sorted tuple of non-negative dims."""
+    if dim is None:
+        return tuple(range(ndim))
+    if isinstance(dim, (tuple, list)):
+        out = tuple(sorted(_wrap_dim(d, ndim) for d in dim))
+        if len(set(out)) != len(out):
+            raise RuntimeError(f"dim {out[0]} appears multiple times in the list of dims")
+        return out
+    return (_wrap_dim(dim, ndim),)
+
+
+def sum_to(g, shape):
+    """Sum a broadcast gradient `g` back to `shape` (the one place broadcasting is undone)."""
+    gshape = g.shape
+    if gshape == shape:
+        return g
+    lead = len(gshape) - len(shape)
+    if lead < 0:
+        raise RuntimeError(f"sum_to: gradient of shape {list(gshape)} cannot be reduced to "
+                           f"{list(shape)}")
+    dims = list(range(lead))
+    for i, s in enumerate(shape):
+        if s == 1 and gshape[lead + i] != 1:
+            dims.append(lead + i)
+        elif s != gshape[lead + i] and s != 1:
+            raise RuntimeError(f"sum_to: gradient of shape {list(gshape)} cannot be reduced "
+                               f"to {list(shape)}")
+    if dims:
+        g = g.sum(dim=tuple(dims), keepdim=True)
+    if lead:
+        g = g.reshape(shape)
+    elif g.shape != shape:
+        g = g.reshape(shape)
+    return g
+
+
+def unwrap(x):
+    return x._data if isinstance(x, Tensor) else x
+
+
+def as_tensor_like(value, ref):
+    """A Tensor for `value` (Tensor passes through) on `ref`'s device."""
+    if isinstance(value, Tensor):
+        return value
+    from .creation import tensor
+    return tensor(value, device=ref._device)
+
+
+def has_nan(a):
+    xp = xp_of(a)
+    if a.dtype.kind not in "fc":
+        return False
+    return bool(xp.isnan(a).any())
+
+
+def write_out(result, out):
+    """Implement `out=`: copy `result` into `out` (resized if its shape differs), return out."""
+    if not isinstance(out, Tensor):
+        raise TypeError(f"argument 'out' must be Tensor, not {type(out).__name__}")
+    if _enabled[0] and (out._requires_grad or result._requires_grad):
+        if out._requires_grad or result.grad_fn is not None:
+            raise RuntimeError(f"{_opname(result)}(): functions with out=... arguments don't "
+                               "support automatic differentiation, but one of the arguments "
+                               "requires grad.")
+    if out._device is not result._device:
+        raise RuntimeError(f"Expected out tensor to have device {result._device}, but got "
+                           f"{out._device} instead")
+    rd, od = result.dtype, out.dtype
+    if rd is not od and not _can_cast_out(rd, od):
+        raise RuntimeError(f"result type {_type_word(rd)} can't be cast to the desired output "
+                           f"type {_type_word(od)}")
+    if out._data.shape != result._data.shape:
+        out._data = xp_of(out._data).empty(result._data.shape, out._data.dtype)
+    out._data[...] = result._data
+    out._vc[0] += 1
+    return out
+
+
+def _opname(t):
+    return t.grad_fn.name() if t.grad_fn is not None else "op"
+
+
+def _can_cast_out(src, dst):
+    return src.category <= dst.category
+
+
+_TYPE_WORDS = {"float32": "Float", "float64": "Double", "float16": "Half", "bfloat16": "BFloat16",
+               "int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char",
+               "uint8": "Byte", "bool": "Bool", "complex64": "ComplexFloat",
+               "complex128": "ComplexDouble"}
+
+
+def _type_word(d):
+    return _TYPE_WORDS.get(d.name, d.name)
+
+
+def check_inplace_allowed(x):
+    if _enabled[0] and x._requires_grad and x.grad_fn is None:
+        raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
+                           "operation.")
+
+
+def apply_inplace(x, result):
+    """Finish an in-place op: `result` was computed out of place from `x`; write it into x's
+    memory (so views see it), bump the version, and let x take result's place in the graph.
+
+    PyTorch's rules hold: a leaf that requires grad can't be modified while grad is enabled,
+    the result must fit x's shape, and its dtype must be castable to x's dtype.
+    """
+    check_inplace_allowed(x)
+    r = result._data
+    xa = x._data
+    if r.shape != xa.shape:
+        raise RuntimeError(f"output with shape [{', '.join(map(str, xa.shape))}] doesn't match "
+                           f"the broadcast shape [{', '.join(map(str, r.shape))}]")
+    if r.dtype != xa.dtype:
+        rd, xd = result.dtype, x.dtype
+        if not _can_cast_out(rd, xd):
+            raise RuntimeError(f"result type {_type_word(rd)} can't be cast to the desired "
+                               f"output type {_type_word(xd)}")
+    if not xa.flags.writeable:
+        raise RuntimeError("unsupported operation: some elements of the input tensor and the "
+                           "written-to tensor refer to a single memory location. Please clone() "
+                           "the tensor before performing the operation.")
+    xa[...] = r
+    x._vc[0] += 1
+    if result.grad_fn is not None:
+        if x.__dict__.get("_base_view") is not None:
+            raise NotImplementedError(
+                "ember does not yet support in-place operations that need gradients on a view "
+                "of another tensor (PyTorch's CopySlices); apply the op to the base tensor or "
+                "use an out-of-place op")
+        x.grad_fn = result.grad_fn
+        x._output_nr = result._output_nr
+        x._requires_grad = True
+    return x

@@ -1,0 +1,208 @@
+"""Binary arithmetic: add, sub, mul, div, ... with PyTorch's broadcasting and type promotion.
+
+Pattern for every binary op here: the public function computes the result dtype with
+`dtypes.result_type` (PyTorch's rules, not NumPy's), the Op's forward casts array operands
+to it and computes on raw arrays, and backward returns gradients shaped like the broadcast
+result: the engine sums them back to each input's shape (`_util.sum_to`) and casts them to
+the input's dtype, so no op undoes broadcasting itself. Python scalars pass through as
+scalars (NumPy treats them as weakly typed, as PyTorch does).
+"""
+from .. import dtypes as _dt
+from ..tensor import Tensor
+from ..autograd.function import Op
+from ._util import write_out, apply_inplace
+
+__all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg",
+           "negative"]
+
+
+def _cast(a, npdt):
+    """Cast an array operand to the op's dtype (no copy if it already is); scalars pass."""
+    dt = getattr(a, "dtype", None)
+    if dt is None or dt == npdt:
+        return a
+    return a.astype(npdt)
+
+
+def _conj(t):
+    return t.conj() if isinstance(t, Tensor) and t.dtype.is_complex else t
+
+
+def _check_tensor(x, name):
+    if not isinstance(x, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(x).__name__}")
+
+
+# ---------------------------------------------------------------- add / sub
+class Add(Op):
+    @staticmethod
+    def forward(ctx, a, b, alpha, npdt):
+        a, b = _cast(a, npdt), _cast(b, npdt)
+        ctx.alpha = alpha
+        if alpha != 1:
+            b = b * alpha
+        return a + b
+
+    @staticmethod
+    def backward(ctx, g):
+        a = ctx.alpha
+        return g, (g if a == 1 else g * a), None, None
+
+
+def _check_alpha(alpha, dt):
+    if alpha != 1 and not dt.is_floating_point and not dt.is_complex and \
+            isinstance(alpha, float) and not float(alpha).is_integer():
+        raise RuntimeError("For integral input tensors, argument alpha must not be a floating "
+                           "point number.")
+
+
+def add(input, other, *, alpha=1, out=None):
+    dt = _dt.result_type(input, other)
+    _check_alpha(alpha, dt)
+    r = Add.apply(input, other, alpha, dt.np)
+    return r if out is None else write_out(r, out)
+
+
+class Sub(Op):
+    @staticmethod
+    def forward(ctx, a, b, alpha, npdt):
+        a, b = _cast(a, npdt), _cast(b, npdt)
+        ctx.alpha = alpha
+        if alpha != 1:
+            b = b * alpha
+        return a - b
+
+    @staticmethod
+    def backward(ctx, g):
+        a = ctx.alpha
+        return g, (-g if a == 1 else g * (-a)), None, None
+
+
+def sub(input, other, *, alpha=1, out=None):
+    dt = _dt.result_type(input, other)
+    if dt is _dt.bool:
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
+                           "supported. Use the `^` or `logical_xor()` operator instead.")
+    _check_alpha(alpha, dt)
+    r = Sub.apply(input, other, alpha, dt.np)
+    return r if out is None else write_out(r, out)
+
+
+subtract = sub
+
+
+def rsub(input, other, *, alpha=1):
+    return sub(other, input, alpha=alpha)
+
+
+# ---------------------------------------------------------------- mul / div
+class Mul(Op):
+    @staticmethod
+    def forward(ctx, a, b, npdt):
+        a, b = _cast(a, npdt), _cast(b, npdt)
+        if ctx.needs_input_grad:
+            # a's gradient needs b and b's needs a; save only those
+            ctx.save_for_backward(a if ctx.needs_input_grad[1] else None,
+                                  b if ctx.needs_input_grad[0] else None)
+        return a * b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = g * _conj(b) if ctx.needs_input_grad[0] else None
+        gb = g * _conj(a) if ctx.needs_input_grad[1] else None
+        return ga, gb, None
+
+
+def mul(input, other, *, out=None):
+    r = Mul.apply(input, other, _dt.result_type(input, other).np)
+    return r if out is None else write_out(r, out)
+
+
+multiply = mul
+
+
+_ROUNDING = (None, "trunc", "floor")
+
+
+class Div(Op):
+    @staticmethod
+    def forward(ctx, a, b, npdt):
+        a, b = _cast(a, npdt), _cast(b, npdt)
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(a if ctx.needs_input_grad[1] else None, b)
+        return a / b
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        ga = g / _conj(b) if ctx.needs_input_grad[0] else None
+        gb = -g * _conj(a) / _conj(b * b) if ctx.needs_input_grad[1] else None
+        return ga, gb, None
+
+
+def div(input, other, *, rounding_mode=None, out=None):
+    if rounding_mode not in _ROUNDING:
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found '{rounding_mode}'")
+    if rounding_mode is not None:
+        from .pointwise import _rounded_div
+        r = _rounded_div(input, other, rounding_mode)
+        return r if out is None else write_out(r, out)
+    dt = _dt.result_type(input, other)
+    if not (dt.is_floating_point or dt.is_complex):
+        dt = _dt.get_default_dtype()
+    r = Div.apply(input, other, dt.np)
+    return r if out is None else write_out(r, out)
+
+
+divide = div
+
+
+def true_divide(input, other, *, out=None):
+    return div(input, other, out=out)
+
+
+# ---------------------------------------------------------------- neg
+class Neg(Op):
+    @staticmethod
+    def forward(ctx, a):
+        if a.dtype.kind == "b":
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. "
+                               "If you are trying to invert a mask, use the `~` or "
+                               "`logical_not()` operator instead.")
+        return -a
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
+
+
+def neg(input, *, out=None):
+    r = Neg.apply(input)
+    return r if out is None else write_out(r, out)
+
+
+negative = neg
+
+
+# ---------------------------------------------------------------- in-place forms
+def add_(self, other, *, alpha=1):
+    return apply_inplace(self, add(self, other, alpha=alpha))
+
+
+def sub_(self, other, *, alpha=1):
+    return apply_inplace(self, sub(self, other, alpha=alpha))
+
+
+def mul_(self, other):
+    return apply_inplace(self, mul(self, other))
+
+
+def div_(self, other, *, rounding_mode=None):
+    return apply_inplace(self, div(self, other, rounding_mode=rounding_mode))
+
+
+def neg_(self):
+    return apply_inplace(self, neg(self))
