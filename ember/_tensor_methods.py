@@ -4,7 +4,8 @@
 each line binds a function whose first argument is the tensor.
 """
 from .tensor import Tensor
-from .ops import arith, convert, creation
+from .ops import (arith, blas, compare, convert, creation, index, pointwise, random, reduce,
+                  shape, unary)
 
 # ---------------------------------------------------------------- convert
 Tensor.to = convert.to
@@ -56,3 +57,39 @@ Tensor.__neg__ = arith.neg
 Tensor.new_tensor = lambda self, data, dtype=None, device=None, requires_grad=False: \
     creation.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
                     requires_grad=requires_grad)
+
+# ---------------------------------------------------------------- reduce
+Tensor.sum = reduce.sum
+Tensor.mean = reduce.mean
+
+# ---------------------------------------------------------------- shape
+Tensor.view = shape.view
+Tensor.reshape = shape.reshape
+Tensor.expand = shape.expand
+Tensor.permute = shape.permute
+Tensor.transpose = shape.transpose
+Tensor.swapaxes = Tensor.swapdims = shape.transpose
+Tensor.t = shape.t
+Tensor.T = property(shape._T)
+Tensor.mT = property(shape._mT)
+Tensor.unsqueeze = shape.unsqueeze
+Tensor.squeeze = shape.squeeze
+
+# ---------------------------------------------------------------- blas
+Tensor.matmul = blas.matmul
+Tensor.__matmul__ = blas.matmul
+Tensor.__rmatmul__ = lambda self, other: blas.matmul(other, self)
+Tensor.mm = blas.mm
+Tensor.bmm = blas.bmm
+Tensor.mv = blas.mv
+Tensor.dot = blas.dot
+
+# ---------------------------------------------------------------- pointwise
+
+# ---------------------------------------------------------------- unary
+
+# ---------------------------------------------------------------- index
+
+# ---------------------------------------------------------------- compare
+
+# ---------------------------------------------------------------- random

@@ -1,0 +1,3 @@
+"""compare ops."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""pointwise ops."""
+
+__all__ = []
