@@ -98,7 +98,7 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     return tuple(res)
 
 
-def Variable(data, requires_grad=False, volatile=False):
+def _variable(data, requires_grad=False, volatile=False):
     """The pre-0.4 wrapper: today it returns the tensor itself, as PyTorch's does."""
     if not isinstance(data, Tensor):
         raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
@@ -115,7 +115,7 @@ class _VariableMeta(type):
 # `isinstance(x, autograd.Variable)` is true for every Tensor, as in PyTorch.
 class _VariableClass(metaclass=_VariableMeta):
     def __new__(cls, data, requires_grad=False, volatile=False):
-        return Variable(data, requires_grad, volatile)
+        return _variable(data, requires_grad, volatile)
 
 
 Variable = _VariableClass

@@ -117,6 +117,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                 seen.add(nxt)
                 stack.append(nxt)
     ready = [n for n in buffers if deps.get(n, 0) == 0]
+    needed = _needed_nodes(seen, leaf_targets, node_targets) if inputs is not None else None
 
     check_nan = _anomaly[0] and _anomaly[1]
     prev_mode = _enabled[0]
@@ -133,6 +134,11 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                     if k is not None:
                         _deliver_nonleaf(inputs[k], grads[nr], node, nr, create_graph,
                                          results, k, capture)
+            if needed is not None and node not in needed:
+                # Like PyTorch, only nodes on a path to `inputs` run.
+                if not retain_graph:
+                    node._release()
+                continue
             grads = _call_pre_hooks(node, grads)
             next_ = node._next
             if not next_ or all(e is None for e in next_):
@@ -197,11 +203,42 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     if capture:
         for k, t in enumerate(inputs):
             if results[k] is None and not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been "
-                                   "used in the graph. Set allow_unused=True if this is the "
-                                   "desired behavior.")
+                raise RuntimeError(f"The differentiated Tensor at index {k} appears to not "
+                                   "have been used in the graph. Set allow_unused=True if this "
+                                   "is the desired behavior.")
         return results
     return None
+
+
+def _needed_nodes(nodes, leaf_targets, node_targets):
+    """The nodes from which a target (an input leaf, or an input's grad_fn) is reachable."""
+    target_nodes = {n for (n, _) in node_targets}
+    needed = {}
+    for start in nodes:
+        if start in needed:
+            continue
+        stack = [(start, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                ok = node in target_nodes
+                for e in node._next:
+                    if e is None:
+                        continue
+                    nxt = e[0]
+                    if isinstance(nxt, Tensor):
+                        ok = ok or id(nxt) in leaf_targets
+                    else:
+                        ok = ok or needed.get(nxt, False)
+                needed[node] = ok
+                continue
+            if node in needed:
+                continue
+            stack.append((node, True))
+            for e in node._next:
+                if e is not None and not isinstance(e[0], Tensor) and e[0] not in needed:
+                    stack.append((e[0], False))
+    return {n for n, ok in needed.items() if ok}
 
 
 def _validate(node, i, g, edge):

@@ -398,14 +398,17 @@ def once_differentiable(fn):
             outs = fn(ctx, *args)
         if not _enabled[0]:
             return outs
-        if not any(isinstance(a, Tensor) and a.requires_grad for a in args):
+        diff_args = [a for a in args if isinstance(a, Tensor) and a.requires_grad]
+        if not diff_args:
             return outs
+        # Like PyTorch's DelayedError: the outputs depend on the incoming grads through a
+        # node whose backward raises, so only a second differentiation fails.
         single = not isinstance(outs, tuple)
         outs_t = (outs,) if single else outs
         res = []
         for o in outs_t:
             if isinstance(o, Tensor):
-                o = _OnceDifferentiable.apply(o)
+                o = _OnceDifferentiable.apply(o, *diff_args)
             res.append(o)
         return res[0] if single else tuple(res)
     return wrapper
@@ -413,8 +416,8 @@ def once_differentiable(fn):
 
 class _OnceDifferentiable(Function):
     @staticmethod
-    def forward(ctx, x):
-        return x
+    def forward(ctx, x, *deps):
+        return x.detach()
 
     @staticmethod
     def backward(ctx, grad):
