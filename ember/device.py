@@ -74,3 +74,11 @@ class device:
 
 
 cpu = device("cpu")
+
+
+def canonical(d):
+    """The device a tensor lives on: 'cuda' without an index means the current CUDA device."""
+    if d.type == "cuda" and d.index is None:
+        from . import cuda
+        return device("cuda", cuda._current_index())
+    return d

@@ -187,12 +187,14 @@ class Function:
                 if dev is None:
                     dev = d
                 elif d is not dev:
-                    dev = _mixed_devices(dev, a)
+                    dev = _MIXED
                 if a._requires_grad:
                     needs = True
                 vals.append(a._data if raw else a)
             else:
                 vals.append(a)
+        if dev is _MIXED:
+            dev, vals = _resolve_devices(args, vals, raw)
         needs = needs and _enabled[0]
         ctx = cls()
         if needs:
@@ -214,15 +216,29 @@ class Function:
         return _wrap_outputs(ctx, args, out, needs, dev, raw)
 
 
-def _mixed_devices(dev, t):
-    """PyTorch lets a 0-dim CPU tensor join an op on another device; anything else is an error."""
-    other = t._device
-    if other.type == "cpu" and t.ndim == 0:
-        return dev
-    if dev.type == "cpu":
-        return other   # the earlier tensor must have been the 0-dim CPU one (checked by caller)
-    raise RuntimeError("Expected all tensors to be on the same device, but found at least two "
-                       f"devices, {dev} and {other}!")
+_MIXED = object()
+
+
+def _resolve_devices(args, vals, raw):
+    """Inputs on different devices: PyTorch lets a 0-dim CPU tensor join an op on another
+    device (it is moved there); anything else is an error naming both devices."""
+    dev = None
+    for a in args:
+        if isinstance(a, Tensor) and not (a._device.type == "cpu" and a.ndim == 0):
+            if dev is None:
+                dev = a._device
+            elif a._device is not dev:
+                raise RuntimeError("Expected all tensors to be on the same device, but found at "
+                                   f"least two devices, {dev} and {a._device}!")
+    if dev is None:
+        dev = next(a._device for a in args if isinstance(a, Tensor))
+    if raw:
+        from ..backends import get_backend
+        vals = list(vals)
+        for i, a in enumerate(args):
+            if isinstance(a, Tensor) and a._device is not dev:
+                vals[i] = get_backend(dev).asarray(a._data, dev)
+    return dev, vals
 
 
 def _wrap_outputs(ctx, args, out, needs, dev, raw):

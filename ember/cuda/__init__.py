@@ -21,8 +21,15 @@ def _require():
 
 def current_device():
     _require()
-    import cupy
-    return cupy.cuda.Device().id
+    return _current_index()
+
+
+_current = [0]
+
+
+def _current_index():
+    """The current CUDA device index (0 until set_device); no GPU needed to ask."""
+    return _current[0]
 
 
 def set_device(device):
@@ -31,6 +38,7 @@ def set_device(device):
     from ..device import device as _d
     idx = device if isinstance(device, int) else (_d(device).index or 0)
     cupy.cuda.Device(idx).use()
+    _current[0] = idx
 
 
 def get_device_name(device=None):

@@ -2,7 +2,7 @@
 import warnings
 
 from .. import dtypes as _dt
-from ..device import device as _device_cls, cpu as _cpu
+from ..device import device as _device_cls, cpu as _cpu, canonical as _canonical
 from ..tensor import Tensor, _make
 from ..backends import get_backend
 from ..autograd.function import Op
@@ -74,14 +74,8 @@ def _parse_to(args, kwargs):
 def to(self, *args, **kwargs):
     dtype, device, copy = _parse_to(args, dict(kwargs))
     dtype = _dt.as_dtype(dtype) if dtype is not None else self.dtype
-    dev = _device_cls(device) if device is not None else self._device
-    if dev.type == "cuda" and dev.index is None:
-        dev = _device_cls("cuda", 0) if _cuda_index(dev) else dev
+    dev = _canonical(_device_cls(device)) if device is not None else self._device
     return _to(self, dtype, dev, copy)
-
-
-def _cuda_index(dev):
-    return False
 
 
 def cpu(self, memory_format=None):
@@ -95,6 +89,7 @@ def cuda(self, device=None, non_blocking=False, memory_format=None):
         dev = _device_cls("cuda", device)
     else:
         dev = _device_cls(device)
+    dev = _canonical(dev)
     get_backend(dev)    # raises PyTorch's error when CUDA isn't available
     return _to(self, self.dtype, dev, False)
 

@@ -3,7 +3,7 @@ empty, full and their `_like` forms, plus the legacy `Tensor(...)` constructor."
 import numpy as np
 
 from .. import dtypes as _dt
-from ..device import device as _device_cls, cpu as _cpu
+from ..device import device as _device_cls, cpu as _cpu, canonical as _canonical
 from ..tensor import Tensor, _make, Size
 from ..backends import get_backend
 from ._util import write_out
@@ -16,8 +16,8 @@ def _device(device):
     if device is None:
         return _cpu
     if isinstance(device, _device_cls):
-        return device
-    return _device_cls(device)
+        return _canonical(device)
+    return _canonical(_device_cls(device))
 
 
 def _to_device(arr, dev):
