@@ -19,6 +19,7 @@ from .ops import __all__ as _ops_all
 from .tensor_types import *  # noqa: F401,F403
 from . import _tensor_methods  # noqa: F401  (binds ops onto Tensor)
 from . import cuda
+from . import nn
 from ._tensor_str import set_printoptions, get_printoptions
 
 strided = "torch.strided"
