@@ -20,6 +20,7 @@ from .tensor_types import *  # noqa: F401,F403
 from . import _tensor_methods  # noqa: F401  (binds ops onto Tensor)
 from . import cuda
 from . import nn
+from . import optim
 from ._tensor_str import set_printoptions, get_printoptions
 
 strided = "torch.strided"
@@ -40,4 +41,7 @@ def numel(input):
 def typename(obj):
     if isinstance(obj, Tensor):
         return obj.type()
-    return type(obj).__module__ + "." + type(obj).__qualname__
+    module = type(obj).__module__
+    if module in ("builtins", "__builtin__", None):
+        return type(obj).__qualname__
+    return module + "." + type(obj).__qualname__

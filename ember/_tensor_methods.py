@@ -54,26 +54,109 @@ Tensor.neg_ = Tensor.negative_ = arith.neg_
 Tensor.__neg__ = arith.neg
 
 # ---------------------------------------------------------------- creation
-Tensor.new_tensor = lambda self, data, dtype=None, device=None, requires_grad=False: \
-    creation.tensor(data, dtype=dtype or self.dtype, device=device or self.device,
-                    requires_grad=requires_grad)
+Tensor.new_tensor = creation.new_tensor
+Tensor.new_zeros = creation.new_zeros
+Tensor.new_ones = creation.new_ones
+Tensor.new_empty = creation.new_empty
+Tensor.new_full = creation.new_full
+Tensor.new_empty_strided = creation.new_empty_strided
 
 # ---------------------------------------------------------------- reduce
 Tensor.sum = reduce.sum
 Tensor.mean = reduce.mean
+Tensor.nansum = reduce.nansum
+Tensor.nanmean = reduce.nanmean
+Tensor.prod = reduce.prod
+Tensor.std = reduce.std
+Tensor.var = reduce.var
+Tensor.max = reduce.max
+Tensor.min = reduce.min
+Tensor.amax = reduce.amax
+Tensor.amin = reduce.amin
+Tensor.aminmax = reduce.aminmax
+Tensor.argmax = reduce.argmax
+Tensor.argmin = reduce.argmin
+Tensor.all = reduce.all
+Tensor.any = reduce.any
+Tensor.norm = reduce.norm
+Tensor.logsumexp = reduce.logsumexp
+Tensor.cumsum = reduce.cumsum
+Tensor.cumsum_ = reduce.cumsum_
+Tensor.cumprod = reduce.cumprod
+Tensor.cumprod_ = reduce.cumprod_
+Tensor.cummax = reduce.cummax
+Tensor.cummin = reduce.cummin
+Tensor.logcumsumexp = reduce.logcumsumexp
+Tensor.median = reduce.median
+Tensor.nanmedian = reduce.nanmedian
+Tensor.mode = reduce.mode
+Tensor.quantile = reduce.quantile
+Tensor.nanquantile = reduce.nanquantile
+Tensor.count_nonzero = reduce.count_nonzero
+Tensor.diff = reduce.diff
+Tensor.histc = reduce.histc
+Tensor.bincount = reduce.bincount
 
 # ---------------------------------------------------------------- shape
 Tensor.view = shape.view
+Tensor.view_as = shape.view_as
 Tensor.reshape = shape.reshape
+Tensor.reshape_as = shape.reshape_as
 Tensor.expand = shape.expand
+Tensor.expand_as = shape.expand_as
+Tensor.broadcast_to = shape.broadcast_to
 Tensor.permute = shape.permute
 Tensor.transpose = shape.transpose
 Tensor.swapaxes = Tensor.swapdims = shape.transpose
 Tensor.t = shape.t
 Tensor.T = property(shape._T)
 Tensor.mT = property(shape._mT)
+Tensor.H = property(shape._H)
+Tensor.mH = property(shape._mH)
+Tensor.adjoint = shape.adjoint
 Tensor.unsqueeze = shape.unsqueeze
 Tensor.squeeze = shape.squeeze
+Tensor.t_ = shape.t_
+Tensor.transpose_ = shape.transpose_
+Tensor.swapaxes_ = Tensor.swapdims_ = shape.transpose_
+Tensor.squeeze_ = shape.squeeze_
+Tensor.unsqueeze_ = shape.unsqueeze_
+Tensor.resize_ = shape.resize_
+Tensor.resize_as_ = shape.resize_as_
+Tensor.flatten = shape.flatten
+Tensor.unflatten = shape.unflatten
+Tensor.ravel = shape.ravel
+Tensor.movedim = Tensor.moveaxis = shape.movedim
+Tensor.repeat = shape.repeat
+Tensor.repeat_interleave = shape.repeat_interleave
+Tensor.tile = shape.tile
+Tensor.split = shape._split_method
+Tensor.chunk = shape.chunk
+Tensor.tensor_split = shape.tensor_split
+Tensor.hsplit = shape.hsplit
+Tensor.vsplit = shape.vsplit
+Tensor.dsplit = shape.dsplit
+Tensor.unbind = shape.unbind
+Tensor.narrow = shape.narrow
+Tensor.narrow_copy = shape.narrow_copy
+Tensor.select = shape.select
+Tensor.flip = shape.flip
+Tensor.fliplr = shape.fliplr
+Tensor.flipud = shape.flipud
+Tensor.roll = shape.roll
+Tensor.rot90 = shape.rot90
+Tensor.tril = shape._tril_method
+Tensor.triu = shape._triu_method
+Tensor.tril_ = shape.tril_
+Tensor.triu_ = shape.triu_
+Tensor.diagonal = shape.diagonal
+Tensor.diag_embed = shape.diag_embed
+Tensor.diag = shape.diag
+Tensor.diagflat = shape.diagflat
+Tensor.trace = shape.trace
+Tensor.unfold = shape.unfold
+Tensor.as_strided = shape.as_strided
+Tensor.kron = shape.kron
 
 # ---------------------------------------------------------------- blas
 Tensor.matmul = blas.matmul
@@ -83,13 +166,290 @@ Tensor.mm = blas.mm
 Tensor.bmm = blas.bmm
 Tensor.mv = blas.mv
 Tensor.dot = blas.dot
+Tensor.vdot = blas.vdot
+Tensor.inner = blas.inner
+Tensor.outer = Tensor.ger = blas.outer
+Tensor.addmm = blas.addmm
+Tensor.addmm_ = blas.addmm_
+Tensor.addbmm = blas.addbmm
+Tensor.addbmm_ = blas.addbmm_
+Tensor.baddbmm = blas.baddbmm
+Tensor.baddbmm_ = blas.baddbmm_
+Tensor.addmv = blas.addmv
+Tensor.addmv_ = blas.addmv_
+Tensor.addr = blas.addr
+Tensor.addr_ = blas.addr_
+Tensor.cross = blas.cross
+Tensor.matrix_power = blas.matrix_power
 
 # ---------------------------------------------------------------- pointwise
+Tensor.floor_divide = pointwise.floor_divide
+Tensor.floor_divide_ = pointwise.floor_divide_
+Tensor.__floordiv__ = pointwise.floor_divide
+Tensor.__rfloordiv__ = pointwise._rfloordiv
+Tensor.__ifloordiv__ = pointwise.floor_divide_
+Tensor.remainder = pointwise.remainder
+Tensor.remainder_ = pointwise.remainder_
+Tensor.__mod__ = pointwise.remainder
+Tensor.__rmod__ = pointwise._rmod
+Tensor.__imod__ = pointwise.remainder_
+Tensor.fmod = pointwise.fmod
+Tensor.fmod_ = pointwise.fmod_
+Tensor.pow = pointwise.pow
+Tensor.pow_ = pointwise.pow_
+Tensor.__pow__ = pointwise.pow
+Tensor.__rpow__ = pointwise._rpow
+Tensor.__ipow__ = pointwise.pow_
+Tensor.float_power = pointwise.float_power
+Tensor.float_power_ = pointwise.float_power_
+Tensor.maximum = pointwise.maximum
+Tensor.minimum = pointwise.minimum
+Tensor.fmax = pointwise.fmax
+Tensor.fmin = pointwise.fmin
+Tensor.atan2 = Tensor.arctan2 = pointwise.atan2
+Tensor.atan2_ = Tensor.arctan2_ = pointwise.atan2_
+Tensor.hypot = pointwise.hypot
+Tensor.hypot_ = pointwise.hypot_
+Tensor.logaddexp = pointwise.logaddexp
+Tensor.logaddexp2 = pointwise.logaddexp2
+Tensor.xlogy = pointwise.xlogy
+Tensor.xlogy_ = pointwise.xlogy_
+Tensor.copysign = pointwise.copysign
+Tensor.copysign_ = pointwise.copysign_
+Tensor.ldexp = pointwise.ldexp
+Tensor.ldexp_ = pointwise.ldexp_
+Tensor.lerp = pointwise.lerp
+Tensor.lerp_ = pointwise.lerp_
+Tensor.addcmul = pointwise.addcmul
+Tensor.addcmul_ = pointwise.addcmul_
+Tensor.addcdiv = pointwise.addcdiv
+Tensor.addcdiv_ = pointwise.addcdiv_
+Tensor.clamp = Tensor.clip = pointwise.clamp
+Tensor.clamp_ = Tensor.clip_ = pointwise.clamp_
+Tensor.clamp_min = pointwise.clamp_min
+Tensor.clamp_min_ = pointwise.clamp_min_
+Tensor.clamp_max = pointwise.clamp_max
+Tensor.clamp_max_ = pointwise.clamp_max_
+Tensor.bitwise_and = Tensor.__and__ = pointwise.bitwise_and
+Tensor.bitwise_and_ = Tensor.__iand__ = pointwise.bitwise_and_
+Tensor.__rand__ = pointwise._rand
+Tensor.bitwise_or = Tensor.__or__ = pointwise.bitwise_or
+Tensor.bitwise_or_ = Tensor.__ior__ = pointwise.bitwise_or_
+Tensor.__ror__ = pointwise._ror
+Tensor.bitwise_xor = Tensor.__xor__ = pointwise.bitwise_xor
+Tensor.bitwise_xor_ = Tensor.__ixor__ = pointwise.bitwise_xor_
+Tensor.__rxor__ = pointwise._rxor
+Tensor.bitwise_not = pointwise.bitwise_not
+Tensor.bitwise_not_ = pointwise.bitwise_not_
+Tensor.__invert__ = pointwise._invert_op
+Tensor.bitwise_left_shift = Tensor.__lshift__ = pointwise.bitwise_left_shift
+Tensor.bitwise_left_shift_ = Tensor.__ilshift__ = pointwise.bitwise_left_shift_
+Tensor.__rlshift__ = pointwise._rlshift
+Tensor.bitwise_right_shift = Tensor.__rshift__ = pointwise.bitwise_right_shift
+Tensor.bitwise_right_shift_ = Tensor.__irshift__ = pointwise.bitwise_right_shift_
+Tensor.__rrshift__ = pointwise._rrshift
+Tensor.logical_and = pointwise.logical_and
+Tensor.logical_and_ = pointwise.logical_and_
+Tensor.logical_or = pointwise.logical_or
+Tensor.logical_or_ = pointwise.logical_or_
+Tensor.logical_xor = pointwise.logical_xor
+Tensor.logical_xor_ = pointwise.logical_xor_
+Tensor.logical_not = pointwise.logical_not
+Tensor.logical_not_ = pointwise.logical_not_
+Tensor.nan_to_num = pointwise.nan_to_num
+Tensor.nan_to_num_ = pointwise.nan_to_num_
+Tensor.heaviside = pointwise.heaviside
+Tensor.heaviside_ = pointwise.heaviside_
 
 # ---------------------------------------------------------------- unary
+Tensor.abs = Tensor.absolute = unary.abs
+Tensor.abs_ = unary.abs_
+Tensor.absolute_ = unary.absolute_
+Tensor.__abs__ = unary.abs
+Tensor.__pos__ = unary.positive
+Tensor.positive = unary.positive
+Tensor.sign = unary.sign
+Tensor.sign_ = unary.sign_
+Tensor.sgn = unary.sgn
+Tensor.sgn_ = unary.sgn_
+Tensor.reciprocal = unary.reciprocal
+Tensor.reciprocal_ = unary.reciprocal_
+Tensor.sqrt = unary.sqrt
+Tensor.sqrt_ = unary.sqrt_
+Tensor.rsqrt = unary.rsqrt
+Tensor.rsqrt_ = unary.rsqrt_
+Tensor.square = unary.square
+Tensor.square_ = unary.square_
+Tensor.exp = unary.exp
+Tensor.exp_ = unary.exp_
+Tensor.exp2 = unary.exp2
+Tensor.exp2_ = unary.exp2_
+Tensor.expm1 = unary.expm1
+Tensor.expm1_ = unary.expm1_
+Tensor.log = unary.log
+Tensor.log_ = unary.log_
+Tensor.log2 = unary.log2
+Tensor.log2_ = unary.log2_
+Tensor.log10 = unary.log10
+Tensor.log10_ = unary.log10_
+Tensor.log1p = unary.log1p
+Tensor.log1p_ = unary.log1p_
+Tensor.sin = unary.sin
+Tensor.sin_ = unary.sin_
+Tensor.cos = unary.cos
+Tensor.cos_ = unary.cos_
+Tensor.tan = unary.tan
+Tensor.tan_ = unary.tan_
+Tensor.asin = Tensor.arcsin = unary.asin
+Tensor.asin_ = Tensor.arcsin_ = unary.asin_
+Tensor.acos = Tensor.arccos = unary.acos
+Tensor.acos_ = Tensor.arccos_ = unary.acos_
+Tensor.atan = Tensor.arctan = unary.atan
+Tensor.atan_ = Tensor.arctan_ = unary.atan_
+Tensor.sinh = unary.sinh
+Tensor.sinh_ = unary.sinh_
+Tensor.cosh = unary.cosh
+Tensor.cosh_ = unary.cosh_
+Tensor.tanh = unary.tanh
+Tensor.tanh_ = unary.tanh_
+Tensor.asinh = Tensor.arcsinh = unary.asinh
+Tensor.asinh_ = Tensor.arcsinh_ = unary.asinh_
+Tensor.acosh = Tensor.arccosh = unary.acosh
+Tensor.acosh_ = Tensor.arccosh_ = unary.acosh_
+Tensor.atanh = Tensor.arctanh = unary.atanh
+Tensor.atanh_ = Tensor.arctanh_ = unary.atanh_
+Tensor.sigmoid = unary.sigmoid
+Tensor.sigmoid_ = unary.sigmoid_
+Tensor.logit = unary.logit
+Tensor.logit_ = unary.logit_
+Tensor.erf = unary.erf
+Tensor.erf_ = unary.erf_
+Tensor.erfc = unary.erfc
+Tensor.erfc_ = unary.erfc_
+Tensor.erfinv = unary.erfinv
+Tensor.erfinv_ = unary.erfinv_
+Tensor.lgamma = unary.lgamma
+Tensor.lgamma_ = unary.lgamma_
+Tensor.digamma = unary.digamma
+Tensor.digamma_ = unary.digamma_
+Tensor.polygamma = lambda self, n: unary.polygamma(n, self)
+Tensor.polygamma_ = unary.polygamma_
+Tensor.mvlgamma = unary.mvlgamma
+Tensor.mvlgamma_ = unary.mvlgamma_
+Tensor.i0 = unary.i0
+Tensor.i0_ = unary.i0_
+Tensor.sinc = unary.sinc
+Tensor.sinc_ = unary.sinc_
+Tensor.floor = unary.floor
+Tensor.floor_ = unary.floor_
+Tensor.ceil = unary.ceil
+Tensor.ceil_ = unary.ceil_
+Tensor.round = unary.round
+Tensor.round_ = unary.round_
+Tensor.trunc = Tensor.fix = unary.trunc
+Tensor.trunc_ = Tensor.fix_ = unary.trunc_
+Tensor.frac = unary.frac
+Tensor.frac_ = unary.frac_
+Tensor.relu = unary.relu
+Tensor.relu_ = unary.relu_
+Tensor.conj = unary.conj
+Tensor.conj_physical = unary.conj_physical
+Tensor.conj_physical_ = unary.conj_physical_
+Tensor.resolve_conj = unary.resolve_conj
+Tensor.resolve_neg = unary.resolve_neg
+Tensor.is_conj = unary.is_conj
+Tensor.is_neg = unary.is_neg
+Tensor.real = property(unary.real, unary._set_real)
+Tensor.imag = property(unary.imag, unary._set_imag)
+Tensor.angle = unary.angle
+Tensor.deg2rad = unary.deg2rad
+Tensor.deg2rad_ = unary.deg2rad_
+Tensor.rad2deg = unary.rad2deg
+Tensor.rad2deg_ = unary.rad2deg_
+Tensor.signbit = unary.signbit
 
 # ---------------------------------------------------------------- index
+Tensor.__getitem__ = index.getitem
+Tensor.__setitem__ = index.setitem
+Tensor.index_select = index.index_select
+Tensor.masked_select = index.masked_select
+Tensor.masked_fill = index.masked_fill
+Tensor.masked_fill_ = index.masked_fill_
+Tensor.masked_scatter = index.masked_scatter
+Tensor.masked_scatter_ = index.masked_scatter_
+Tensor.gather = index.gather
+Tensor.scatter = index.scatter
+Tensor.scatter_ = index.scatter_
+Tensor.scatter_add = index.scatter_add
+Tensor.scatter_add_ = index.scatter_add_
+Tensor.scatter_reduce = index.scatter_reduce
+Tensor.scatter_reduce_ = index.scatter_reduce_
+Tensor.index_add = index.index_add
+Tensor.index_add_ = index.index_add_
+Tensor.index_copy = index.index_copy
+Tensor.index_copy_ = index.index_copy_
+Tensor.index_fill = index.index_fill
+Tensor.index_fill_ = index.index_fill_
+Tensor.index_put = index.index_put
+Tensor.index_put_ = index.index_put_
+Tensor.index_reduce = index.index_reduce
+Tensor.index_reduce_ = index.index_reduce_
+Tensor.take = index.take
+Tensor.take_along_dim = index.take_along_dim
+Tensor.put = index.put
+Tensor.put_ = index.put_
+Tensor.nonzero = index.nonzero
+Tensor.argwhere = index.argwhere
+Tensor.where = index._tensor_where
+Tensor.fill_ = index.fill_
+Tensor.zero_ = index.zero_
+Tensor.copy_ = index.copy_
 
 # ---------------------------------------------------------------- compare
+Tensor.eq = compare.eq
+Tensor.ne = Tensor.not_equal = compare.ne
+Tensor.lt = Tensor.less = compare.lt
+Tensor.le = Tensor.less_equal = compare.le
+Tensor.gt = Tensor.greater = compare.gt
+Tensor.ge = Tensor.greater_equal = compare.ge
+Tensor.eq_ = compare.eq_
+Tensor.ne_ = Tensor.not_equal_ = compare.ne_
+Tensor.lt_ = Tensor.less_ = compare.lt_
+Tensor.le_ = Tensor.less_equal_ = compare.le_
+Tensor.gt_ = Tensor.greater_ = compare.gt_
+Tensor.ge_ = Tensor.greater_equal_ = compare.ge_
+# Assigning __eq__ after the class exists keeps Tensor.__hash__ (identity), as PyTorch's does.
+Tensor.__eq__ = compare.__eq__
+Tensor.__ne__ = compare.__ne__
+Tensor.__lt__ = compare.__lt__
+Tensor.__le__ = compare.__le__
+Tensor.__gt__ = compare.__gt__
+Tensor.__ge__ = compare.__ge__
+Tensor.isclose = compare.isclose
+Tensor.allclose = compare.allclose
+Tensor.equal = compare.equal
+Tensor.isnan = compare.isnan
+Tensor.isinf = compare.isinf
+Tensor.isfinite = compare.isfinite
+Tensor.isposinf = compare.isposinf
+Tensor.isneginf = compare.isneginf
+Tensor.isreal = compare.isreal
+Tensor.sort = compare.sort
+Tensor.argsort = compare.argsort
+Tensor.msort = compare.msort
+Tensor.topk = compare.topk
+Tensor.kthvalue = compare.kthvalue
+Tensor.unique = compare.unique
+Tensor.unique_consecutive = compare.unique_consecutive
 
 # ---------------------------------------------------------------- random
+Tensor.uniform_ = random.uniform_
+Tensor.normal_ = random.normal_
+Tensor.random_ = random.random_
+Tensor.bernoulli = random.bernoulli_method
+Tensor.bernoulli_ = random.bernoulli_
+Tensor.exponential_ = random.exponential_
+Tensor.geometric_ = random.geometric_
+Tensor.cauchy_ = random.cauchy_
+Tensor.log_normal_ = random.log_normal_
+Tensor.multinomial = random.multinomial

@@ -7,6 +7,8 @@ until every node that feeds it has run, then the node's backward runs once.
 """
 import weakref
 
+import numpy as np
+
 from . import grad_mode
 from .. import tensor as _tensor_mod
 
@@ -122,6 +124,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     check_nan = _anomaly[0] and _anomaly[1]
     prev_mode = _enabled[0]
     _enabled[0] = bool(create_graph)
+    # PyTorch computes inf/nan gradients at domain edges (sqrt'(0), log'(0)) silently.
+    errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
+    errstate.__enter__()
     try:
         while ready:
             node = ready.pop()
@@ -199,6 +204,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                     ready.append(nxt)
     finally:
         _enabled[0] = prev_mode
+        errstate.__exit__(None, None, None)
 
     if capture:
         for k, t in enumerate(inputs):
@@ -329,7 +335,8 @@ def _deliver_leaf(t, g, create_graph, leaf_targets, results, capture, given, sto
             t._grad = _make(arr.copy(), g._device)
         given.add(bid)
     elif id(t) in stolen_into or old.grad_fn is not None or not old._data.flags.writeable:
-        t._grad = _make(old._data + g._data, g._device)
+        # _as_array: NumPy gives a scalar, not an array, for the sum of two 0-dim arrays
+        t._grad = _make(_tensor_mod._as_array(old._data + g._data, g._device), g._device)
     else:
         old._data += g._data
     if t._post_acc_hooks:

@@ -127,9 +127,12 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
 
     def new_func(*args):
         ins, gos = args[:n_in], args[n_in:]
-        outs = [o for o in _outputs(func, ins) if o.requires_grad]
-        gs = autograd.grad(outs, [ins[i] for i in diff_idx], gos, create_graph=True,
-                           allow_unused=True)
+        # The finite differences call this under no_grad; the gradient it returns must still
+        # be computed (else there is nothing to compare and the check passes vacuously).
+        with autograd.enable_grad():
+            outs = [o for o in _outputs(func, ins) if o.requires_grad]
+            gs = autograd.grad(outs, [ins[i] for i in diff_idx], gos, create_graph=True,
+                               allow_unused=True)
         return tuple(g for g in gs if g is not None)
 
     return gradcheck(new_func, inputs + tuple(grad_outputs), eps=eps, atol=atol, rtol=rtol,

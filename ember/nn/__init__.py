@@ -1,4 +1,4 @@
-"""ember.nn: modules, parameters, functional, init."""
+"""ember.nn: modules, parameters, functional, init, utils."""
 from .parameter import Parameter, Buffer, UninitializedParameter
 from .modules import *  # noqa: F401,F403
-from .modules import __all__ as _modules_all
+from . import functional, init, utils

@@ -7,6 +7,7 @@ from ..tensor import Tensor, _make, _wrap_dim, _ndarray_types
 from ..device import cpu as _cpu
 from ..backends import get_backend
 from ..autograd import grad_mode
+from ..autograd.function import Op
 
 _enabled = grad_mode._enabled
 
@@ -130,6 +131,12 @@ def check_inplace_allowed(x):
     if _enabled[0] and x._requires_grad and x.grad_fn is None:
         raise RuntimeError("a leaf Variable that requires grad is being used in an in-place "
                            "operation.")
+    base = x.__dict__.get("_base_view") if _enabled[0] else None
+    while base is not None:   # checked before writing: the leaf must stay untouched
+        if base._requires_grad and base.grad_fn is None:
+            raise RuntimeError("a view of a leaf Variable that requires grad is being used in "
+                               "an in-place operation.")
+        base = base.__dict__.get("_base_view")
 
 
 def apply_inplace(x, result):
@@ -158,6 +165,10 @@ def apply_inplace(x, result):
     x._vc[0] += 1
     if result.grad_fn is not None:
         if x.__dict__.get("_base_view") is not None:
+            rebase = x.__dict__.get("_rebase_view")   # set by views that support CopySlices
+            if rebase is not None:
+                rebase(x, result)
+                return x
             raise NotImplementedError(
                 "ember does not yet support in-place operations that need gradients on a view "
                 "of another tensor (PyTorch's CopySlices); apply the op to the base tensor or "
@@ -166,3 +177,35 @@ def apply_inplace(x, result):
         x._output_nr = result._output_nr
         x._requires_grad = True
     return x
+
+
+def broadcast_error(args):
+    """PyTorch's message for operands whose shapes don't broadcast (None if they do)."""
+    shapes = [a.shape for a in args if isinstance(a, Tensor)]
+    if not shapes:
+        return None
+    acc = tuple(shapes[0])
+    for sh in shapes[1:]:
+        n = max(len(acc), len(sh))
+        a = (1,) * (n - len(acc)) + acc
+        b = (1,) * (n - len(sh)) + tuple(sh)
+        for i in range(n):
+            if a[i] != b[i] and a[i] != 1 and b[i] != 1:
+                return RuntimeError(f"The size of tensor a ({a[i]}) must match the size of "
+                                    f"tensor b ({b[i]}) at non-singleton dimension {i}")
+        acc = tuple(y if x == 1 else x for x, y in zip(a, b))
+    return None
+
+
+class Pointwise(Op):
+    """Base of this module's ops: NumPy's broadcasting ValueError becomes PyTorch's error."""
+
+    @classmethod
+    def apply(cls, *args, **kwargs):
+        try:
+            return super().apply(*args, **kwargs)
+        except ValueError as e:
+            err = broadcast_error(args)
+            if err is None:
+                raise
+            raise err from e

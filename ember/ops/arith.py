@@ -10,7 +10,7 @@ scalars (NumPy treats them as weakly typed, as PyTorch does).
 from .. import dtypes as _dt
 from ..tensor import Tensor
 from ..autograd.function import Op
-from ._util import write_out, apply_inplace
+from ._util import write_out, apply_inplace, Pointwise
 
 __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "neg",
            "negative"]
@@ -35,7 +35,7 @@ def _check_tensor(x, name):
 
 
 # ---------------------------------------------------------------- add / sub
-class Add(Op):
+class Add(Pointwise):
     @staticmethod
     def forward(ctx, a, b, alpha, npdt):
         a, b = _cast(a, npdt), _cast(b, npdt)
@@ -64,7 +64,7 @@ def add(input, other, *, alpha=1, out=None):
     return r if out is None else write_out(r, out)
 
 
-class Sub(Op):
+class Sub(Pointwise):
     @staticmethod
     def forward(ctx, a, b, alpha, npdt):
         a, b = _cast(a, npdt), _cast(b, npdt)
@@ -84,6 +84,10 @@ def sub(input, other, *, alpha=1, out=None):
     if dt is _dt.bool:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
+    if any(x.__class__ is bool or getattr(x, "dtype", None) is _dt.bool for x in (input, other)):
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
     _check_alpha(alpha, dt)
     r = Sub.apply(input, other, alpha, dt.np)
     return r if out is None else write_out(r, out)
@@ -97,7 +101,7 @@ def rsub(input, other, *, alpha=1):
 
 
 # ---------------------------------------------------------------- mul / div
-class Mul(Op):
+class Mul(Pointwise):
     @staticmethod
     def forward(ctx, a, b, npdt):
         a, b = _cast(a, npdt), _cast(b, npdt)
@@ -126,7 +130,7 @@ multiply = mul
 _ROUNDING = (None, "trunc", "floor")
 
 
-class Div(Op):
+class Div(Pointwise):
     @staticmethod
     def forward(ctx, a, b, npdt):
         a, b = _cast(a, npdt), _cast(b, npdt)

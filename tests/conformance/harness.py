@@ -27,7 +27,7 @@ def _ember_dtype_name(t):
 
 def _to_np(x):
     if torch is not None and isinstance(x, torch.Tensor):
-        return x.detach().cpu().numpy()
+        return x.detach().cpu().numpy(force=True)   # force: conj views and ZeroTensor grads
     if isinstance(x, ember.Tensor):
         return np.asarray(x.detach())
     return np.asarray(x)

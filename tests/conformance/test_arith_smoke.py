@@ -21,3 +21,11 @@ def test_matmul(sa, sb, rng):
     b = rng.standard_normal(sb).astype(np.float32)
     check_op(lambda lib, x, y: lib.matmul(x, y), [a, b])
     gradcheck_op(lambda lib, x, y: lib.matmul(x, y), [a, b], gradgrad=True)
+
+
+@pytest.mark.parametrize("op", ["add", "sub", "mul", "div"])
+def test_broadcast_mismatch_message(op):
+    import ember
+    with pytest.raises(RuntimeError, match="The size of tensor a \\(3\\) must match the size of "
+                                           "tensor b \\(4\\) at non-singleton dimension 1"):
+        getattr(ember, op)(ember.ones(2, 3), ember.ones(4))

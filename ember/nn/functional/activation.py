@@ -1,0 +1,895 @@
+"""Activation functions: the functional forms behind nn's activation modules.
+
+The pointwise activations are primitives (`_Activation` subclasses): forward evaluates f on
+the raw array in one pass, backward is `_ActivationGrad`, itself an op that computes
+`g * f'(x)` in one pass and whose own backward (the double backward) uses f'' written in
+Tensor ops. softmax and log_softmax are primitives too (max-shifted, so large logits don't
+overflow), with the same two-level backward. The rest (softsign, tanhshrink, glu, prelu,
+softmin, gumbel_softmax) are compositions of ember ops.
+
+Half-precision inputs are computed in float32 and rounded once, as PyTorch's CPU kernels do.
+"""
+import math
+import warnings
+
+import numpy as np
+
+from ... import dtypes as _dt
+from ...tensor import Tensor, _make
+from ...autograd.function import Op
+from ...autograd import grad_mode
+from ...ops import unary, creation, index as _index, random as _random
+from ...ops._util import xp_of, wrap_dim, apply_inplace, _type_word
+from ...ops.unary import sigmoid, tanh, relu, relu_
+
+try:   # optional: a float32 erf loop (NumPy has no erf)
+    import scipy.special as _sp
+except ImportError:   # pragma: no cover
+    _sp = None
+
+__all__ = ["threshold", "threshold_", "relu", "relu_", "relu6", "hardtanh", "hardtanh_",
+           "elu", "elu_", "selu", "selu_", "celu", "celu_", "leaky_relu", "leaky_relu_",
+           "prelu", "rrelu", "rrelu_", "glu", "gelu", "logsigmoid", "hardshrink",
+           "tanhshrink", "softsign", "softplus", "softmin", "softmax", "log_softmax",
+           "gumbel_softmax", "softshrink", "tanh", "sigmoid", "hardsigmoid", "silu", "mish",
+           "hardswish"]
+
+_enabled = grad_mode._enabled
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
+_INV_SQRT_2 = 1.0 / math.sqrt(2.0)
+_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
+_GELU_C = 0.044715
+
+
+def _kernel_error(kernel, np_dtype):
+    return NotImplementedError(f'"{kernel}" not implemented for '
+                               f"'{_type_word(_dt.from_np(np_dtype))}'")
+
+
+def _work(a):
+    """float16/bfloat16 arrays are computed in float32."""
+    return a.astype(np.float32) if a.dtype.kind == "f" and a.dtype.itemsize < 4 or \
+        a.dtype.kind == "V" or a.dtype.name == "bfloat16" else a
+
+
+def _quiet():
+    return np.errstate(all="ignore")
+
+
+def _mask(cond, g):
+    """g where cond else 0, in g's dtype (a constant for autograd)."""
+    xp = xp_of(g)
+    return xp.where(cond, g, g.dtype.type(0))
+
+
+def _inplace(fn):
+    """fn's in-place form: computed out of place (on a copy when autograd needs the input
+    that the write destroys) and written back with PyTorch's in-place rules."""
+    def method(input, *args, **kwargs):
+        src = input
+        if _enabled[0] and input._requires_grad:
+            src = input.clone()
+        return apply_inplace(input, fn(src, *args, **kwargs))
+    method.__name__ = method.__qualname__ = fn.__name__ + "_"
+    method.__doc__ = f"In-place version of :func:`{fn.__name__}`."
+    return method
+
+
+# ================================================================ pointwise primitives
+class _Activation(Op):
+    """y = f(x) elementwise. Subclasses define on raw arrays `f(xp, x, *p)` and
+    `df(xp, g, x, *p)` (g * f'(x)), and `d2(x, *p)`: f''(x) as a Tensor expression (None when
+    f is piecewise linear). `kernel` names PyTorch's kernel for unsupported dtypes;
+    `int_ok`: integer inputs are allowed (clamp-like functions)."""
+    kernel = None
+    int_ok = False
+
+    @staticmethod
+    def forward(ctx, x, params=()):
+        kind = x.dtype.kind
+        if kind in "biuc" and not (ctx.int_ok and kind in "iu"):
+            raise _kernel_error(ctx.kernel, x.dtype)
+        xw = _work(x)
+        with _quiet():
+            y = ctx.f(xp_of(x), xw, *params)
+        if y.dtype != x.dtype:
+            y = y.astype(x.dtype)
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(x)
+            ctx.params = params
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        return _ActivationGrad.apply(g, x, spec=type(ctx), params=ctx.params), None
+
+
+class _ActivationGrad(Op):
+    """g * f'(x) for the activation `spec`; differentiable in g and (through f'') in x."""
+
+    @staticmethod
+    def forward(ctx, g, x, spec, params):
+        ctx._name = spec.__name__ + "BackwardBackward0"
+        ctx.spec, ctx.params = spec, params
+        if ctx.needs_input_grad:
+            ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, x)
+        xw = _work(x)
+        with _quiet():
+            r = spec.df(xp_of(x), _work(g) if xw is not x else g, xw, *params)
+        return r.astype(g.dtype) if r.dtype != g.dtype else r
+
+    @staticmethod
+    def backward(ctx, u):
+        g, x = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        gg = _ActivationGrad.apply(u, x, spec=ctx.spec, params=ctx.params) if need[0] else None
+        gx = None
+        if need[1]:
+            d2 = ctx.spec.d2(x, *ctx.params)
+            gx = None if d2 is None else u * g * d2
+        return gg, gx, None, None
+
+
+def _piecewise_linear():
+    """d2 of a piecewise-linear f: f'' is zero (almost everywhere)."""
+    return staticmethod(lambda x, *p: None)
+
+
+class Threshold(_Activation):
+    kernel = "threshold_cpu"
+    int_ok = True
+
+    @staticmethod
+    def f(xp, x, th, value):
+        return xp.where(x > th, x, x.dtype.type(value))
+
+    @staticmethod
+    def df(xp, g, x, th, value):
+        return _mask(x > th, g)
+
+    d2 = _piecewise_linear()
+
+
+class Hardtanh(_Activation):
+    int_ok = True
+
+    @staticmethod
+    def f(xp, x, lo, hi):
+        return xp.clip(x, x.dtype.type(lo), x.dtype.type(hi))
+
+    @staticmethod
+    def df(xp, g, x, lo, hi):
+        return _mask((x > lo) & (x < hi), g)
+
+    d2 = _piecewise_linear()
+
+
+class LeakyRelu(_Activation):
+    kernel = "leaky_relu_cpu"
+
+    @staticmethod
+    def f(xp, x, slope):
+        return xp.where(x > 0, x, x * x.dtype.type(slope))
+
+    @staticmethod
+    def df(xp, g, x, slope):
+        return xp.where(x > 0, g, g * g.dtype.type(slope))
+
+    d2 = _piecewise_linear()
+
+
+class Elu(_Activation):
+    """scale * x for x > 0, else scale * alpha * (exp(input_scale * x) - 1): elu, selu and
+    (with input_scale = 1/alpha) celu, as PyTorch's one kernel."""
+    kernel = "elu_cpu"
+
+    @staticmethod
+    def f(xp, x, alpha, scale, in_scale):
+        t = x.dtype.type
+        neg = xp.expm1(x * t(in_scale) if in_scale != 1 else x)
+        neg *= t(alpha * scale)
+        return xp.where(x > 0, x * t(scale) if scale != 1 else x, neg)
+
+    @staticmethod
+    def df(xp, g, x, alpha, scale, in_scale):
+        t = x.dtype.type
+        neg = xp.exp(x * t(in_scale) if in_scale != 1 else x)
+        neg *= t(alpha * scale * in_scale)
+        neg *= g
+        return xp.where(x > 0, g * t(scale) if scale != 1 else g, neg)
+
+    @staticmethod
+    def d2(x, alpha, scale, in_scale):
+        neg = unary.exp(x * in_scale) * (alpha * scale * in_scale * in_scale)
+        return neg.masked_fill(x > 0, 0)
+
+
+class Celu(Elu):
+    pass
+
+
+class Gelu(_Activation):
+    """x * Phi(x) (approximate='none') or 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3)))."""
+    kernel = "GeluKernelImpl"
+
+    @staticmethod
+    def f(xp, x, tanh_approx):
+        t = x.dtype.type
+        if tanh_approx:
+            inner = x * x
+            inner *= t(_GELU_C)
+            inner += 1
+            inner *= x
+            inner *= t(_SQRT_2_OVER_PI)
+            y = xp.tanh(inner, out=inner)
+        else:
+            y = _erf(xp, x * t(_INV_SQRT_2))
+        y += 1
+        y *= x
+        y *= t(0.5)
+        return y
+
+    @staticmethod
+    def df(xp, g, x, tanh_approx):
+        t = x.dtype.type
+        if tanh_approx:
+            x2 = x * x
+            th = xp.tanh((x2 * t(_GELU_C) + 1) * x * t(_SQRT_2_OVER_PI))
+            dinner = (x2 * t(3 * _GELU_C) + 1) * t(_SQRT_2_OVER_PI)
+            d = (1 - th * th) * x * dinner
+            d += 1 + th
+            d *= t(0.5)
+        else:
+            d = xp.exp(x * x * t(-0.5))
+            d *= x
+            d *= t(_INV_SQRT_2PI)
+            cdf = _erf(xp, x * t(_INV_SQRT_2))
+            cdf += 1
+            cdf *= t(0.5)
+            d += cdf
+        d *= g
+        return d
+
+    @staticmethod
+    def d2(x, tanh_approx):
+        if tanh_approx:
+            k = _SQRT_2_OVER_PI
+            x2 = x * x
+            th = unary.tanh((x2 * _GELU_C + 1) * x * k)
+            dinner = (x2 * (3 * _GELU_C) + 1) * k
+            return (1 - th * th) * (dinner - x * th * dinner * dinner + x2 * (3 * k * _GELU_C))
+        pdf = unary.exp(x * x * -0.5) * _INV_SQRT_2PI
+        return pdf * (2 - x * x)
+
+
+def _erf(xp, a):
+    if _sp is not None and xp is np:
+        return _sp.erf(a)
+    return unary._special(unary._np_erf, None, a)
+
+
+def _sigmoid_array(xp, x):
+    s = xp.negative(x)
+    xp.exp(s, out=s)
+    s += 1
+    return xp.reciprocal(s, out=s)
+
+
+class Silu(_Activation):
+    kernel = "silu_cpu"
+
+    @staticmethod
+    def f(xp, x):
+        s = _sigmoid_array(xp, x)
+        s *= x
+        return s
+
+    @staticmethod
+    def df(xp, g, x):
+        s = _sigmoid_array(xp, x)
+        d = 1 - s      # s (1 + x (1 - s))
+        d *= x
+        d += 1
+        d *= s
+        d *= g
+        return d
+
+    @staticmethod
+    def d2(x):
+        s = unary.sigmoid(x)
+        return s * (1 - s) * (2 + x * (1 - 2 * s))
+
+
+def _softplus_array(xp, x):
+    return xp.logaddexp(x.dtype.type(0), x)
+
+
+class Mish(_Activation):
+    kernel = "mish_cpu"
+
+    @staticmethod
+    def f(xp, x):
+        return x * xp.tanh(_softplus_array(xp, x))
+
+    @staticmethod
+    def df(xp, g, x):
+        th = xp.tanh(_softplus_array(xp, x))
+        d = 1 - th * th
+        d *= x
+        d *= _sigmoid_array(xp, x)
+        d += th
+        d *= g
+        return d
+
+    @staticmethod
+    def d2(x):
+        th = unary.tanh(softplus(x, 1.0, 1e30))
+        s = unary.sigmoid(x)
+        return (1 - th * th) * s * (2 + x * (1 - s) - 2 * x * th * s)
+
+
+class Hardsigmoid(_Activation):
+    kernel = "hardsigmoid_cpu"
+
+    @staticmethod
+    def f(xp, x):
+        y = x + 3
+        xp.clip(y, 0, 6, out=y)
+        y /= 6
+        return y
+
+    @staticmethod
+    def df(xp, g, x):
+        return _mask((x > -3) & (x < 3), g) / g.dtype.type(6)
+
+    d2 = _piecewise_linear()
+
+
+class Hardswish(_Activation):
+    kernel = "hardswish_cpu"
+
+    @staticmethod
+    def f(xp, x):
+        y = x + 3
+        xp.clip(y, 0, 6, out=y)
+        y *= x
+        y /= 6
+        return y
+
+    @staticmethod
+    def df(xp, g, x):
+        mid = g * (x / 3 + x.dtype.type(0.5))
+        return xp.where(x < -3, g.dtype.type(0), xp.where(x <= 3, mid, g))
+
+    @staticmethod
+    def d2(x):
+        return ((x >= -3) & (x <= 3)).to(x.dtype) / 3
+
+
+class Softplus(_Activation):
+    """log(1 + exp(beta x)) / beta; x itself where beta x > threshold."""
+    kernel = "softplus_cpu"
+
+    @staticmethod
+    def f(xp, x, beta, threshold):
+        t = x.dtype.type
+        bx = x * t(beta) if beta != 1 else x
+        y = xp.log1p(xp.exp(bx))
+        if beta != 1:
+            y /= t(beta)
+        return xp.where(bx > threshold, x, y)
+
+    @staticmethod
+    def df(xp, g, x, beta, threshold):
+        bx = x * x.dtype.type(beta) if beta != 1 else x
+        return xp.where(bx > threshold, g, g * _sigmoid_array(xp, bx))
+
+    @staticmethod
+    def d2(x, beta, threshold):
+        bx = x * beta
+        s = unary.sigmoid(bx)
+        return (s * (1 - s) * beta).masked_fill(bx > threshold, 0)
+
+
+class LogSigmoid(_Activation):
+    kernel = "log_sigmoid_cpu"
+
+    @staticmethod
+    def f(xp, x):
+        return xp.minimum(x, 0) - xp.log1p(xp.exp(-xp.abs(x)))
+
+    @staticmethod
+    def df(xp, g, x):
+        return g * _sigmoid_array(xp, -x)
+
+    @staticmethod
+    def d2(x):
+        s = unary.sigmoid(x)
+        return -s * (1 - s)
+
+
+class Softshrink(_Activation):
+    kernel = "softshrink_check"
+
+    @staticmethod
+    def f(xp, x, lambd):
+        t = x.dtype.type
+        return xp.where(x > lambd, x - t(lambd), xp.where(x < -lambd, x + t(lambd), t(0)))
+
+    @staticmethod
+    def df(xp, g, x, lambd):
+        return _mask((x > lambd) | (x < -lambd), g)
+
+    d2 = _piecewise_linear()
+
+
+class Hardshrink(_Activation):
+    kernel = "hardshrink_cpu"
+
+    @staticmethod
+    def f(xp, x, lambd):
+        return xp.where((x >= -lambd) & (x <= lambd), x.dtype.type(0), x)
+
+    @staticmethod
+    def df(xp, g, x, lambd):
+        return _mask((x < -lambd) | (x > lambd), g)
+
+    d2 = _piecewise_linear()
+
+
+def _act(cls, input, params=(), name=None):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{(name or cls.__name__).lower()}(): argument 'input' (position 1) "
+                        f"must be Tensor, not {type(input).__name__}")
+    r = cls.apply(input, params=params)
+    if name is not None and r.grad_fn is not None:
+        r.grad_fn._name = name
+    return r
+
+
+# ================================================================ public pointwise functions
+def threshold(input, threshold, value, inplace=False):
+    """x where x > threshold, else value."""
+    if input.dtype is _dt.bool:
+        raise _kernel_error("threshold_cpu", np.dtype(bool))
+    if inplace:
+        return threshold_(input, threshold, value)
+    return _act(Threshold, input, (threshold, value))
+
+
+def _threshold_(input, threshold, value):
+    return globals()["threshold"](input, threshold, value)
+
+
+threshold_ = _inplace(_threshold_)
+threshold_.__name__ = threshold_.__qualname__ = "threshold_"
+
+
+def relu(input, inplace=False):   # noqa: F811 (unary.relu's op, with the `inplace` flag)
+    return unary.relu_(input) if inplace else unary.relu(input)
+
+
+relu_ = unary.relu_
+
+
+def _check_hardtanh(input, min_val, max_val):
+    if input.dtype is _dt.bool:
+        raise RuntimeError("Bool inputs not supported for hardtanh")
+    if input.dtype.is_complex:
+        raise NotImplementedError("clamp is not supported for complex types")
+    if min_val > max_val:
+        raise ValueError("min_val cannot be greater than max_val")
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    _check_hardtanh(input, min_val, max_val)
+    if inplace:
+        return hardtanh_(input, min_val, max_val)
+    return _act(Hardtanh, input, (min_val, max_val))
+
+
+def _hardtanh_out(input, min_val=-1.0, max_val=1.0):
+    return hardtanh(input, min_val, max_val)
+
+
+hardtanh_ = _inplace(_hardtanh_out)
+hardtanh_.__name__ = hardtanh_.__qualname__ = "hardtanh_"
+
+
+def relu6(input, inplace=False):
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    if inplace:
+        return elu_(input, alpha)
+    return _act(Elu, input, (alpha, 1.0, 1.0))
+
+
+def _elu(input, alpha=1.0):
+    return elu(input, alpha)
+
+
+elu_ = _inplace(_elu)
+elu_.__name__ = elu_.__qualname__ = "elu_"
+
+
+def selu(input, inplace=False):
+    if inplace:
+        return selu_(input)
+    return _act(Elu, input, (_SELU_ALPHA, _SELU_SCALE, 1.0))
+
+
+def _selu(input):
+    return selu(input)
+
+
+selu_ = _inplace(_selu)
+selu_.__name__ = selu_.__qualname__ = "selu_"
+
+
+def celu(input, alpha=1.0, inplace=False):
+    if alpha == 0:
+        raise RuntimeError("ZeroDivisionError: alpha cannot be 0 for CELU")
+    if inplace:
+        return celu_(input, alpha)
+    return _act(Celu, input, (alpha, 1.0, 1.0 / alpha))
+
+
+def _celu(input, alpha=1.0):
+    return celu(input, alpha)
+
+
+celu_ = _inplace(_celu)
+celu_.__name__ = celu_.__qualname__ = "celu_"
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    if inplace:
+        return leaky_relu_(input, negative_slope)
+    return _act(LeakyRelu, input, (negative_slope,))
+
+
+def _leaky_relu(input, negative_slope=0.01):
+    return leaky_relu(input, negative_slope)
+
+
+leaky_relu_ = _inplace(_leaky_relu)
+leaky_relu_.__name__ = leaky_relu_.__qualname__ = "leaky_relu_"
+
+
+def gelu(input, approximate="none"):
+    if approximate not in ("none", "tanh"):
+        raise RuntimeError("approximate argument must be either none or tanh.")
+    return _act(Gelu, input, (approximate == "tanh",))
+
+
+def silu(input, inplace=False):
+    if input.dtype.is_complex:   # complex: the composition (PyTorch supports it too)
+        r = input * unary.sigmoid(input)
+        return apply_inplace(input, r) if inplace else r
+    if inplace:
+        return _silu_(input)
+    return _act(Silu, input)
+
+
+def _silu(input):
+    return silu(input)
+
+
+_silu_ = _inplace(_silu)
+
+
+def mish(input, inplace=False):
+    if inplace:
+        return _mish_(input)
+    return _act(Mish, input)
+
+
+def _mish(input):
+    return mish(input)
+
+
+_mish_ = _inplace(_mish)
+
+
+def hardsigmoid(input, inplace=False):
+    if inplace:
+        return _hardsigmoid_(input)
+    return _act(Hardsigmoid, input)
+
+
+def _hardsigmoid(input):
+    return hardsigmoid(input)
+
+
+_hardsigmoid_ = _inplace(_hardsigmoid)
+
+
+def hardswish(input, inplace=False):
+    if inplace:
+        return _hardswish_(input)
+    return _act(Hardswish, input)
+
+
+def _hardswish(input):
+    return hardswish(input)
+
+
+_hardswish_ = _inplace(_hardswish)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    return _act(Softplus, input, (beta, threshold))
+
+
+def logsigmoid(input):
+    return _act(LogSigmoid, input)
+
+
+def _check_lambd(input, lambd):
+    if input.dtype.is_floating_point and lambd < 0:
+        big = "3.40282e+38" if input.dtype is not _dt.float64 else "1.79769e+308"
+        raise RuntimeError(f"lambda must be in range [0, {big}] for input dtype "
+                           f"{_type_word(input.dtype)}, but found {lambd:g}")
+
+
+def softshrink(input, lambd=0.5):
+    _check_lambd(input, lambd)
+    return _act(Softshrink, input, (lambd,))
+
+
+def hardshrink(input, lambd=0.5):
+    return _act(Hardshrink, input, (lambd,))
+
+
+def tanhshrink(input):
+    return input - unary.tanh(input)
+
+
+def softsign(input):
+    return input / (unary.abs(input) + 1)
+
+
+# ================================================================ prelu, rrelu, glu
+def prelu(input, weight):
+    """max(0, x) + weight * min(0, x), weight per channel (dim 1) or one for all."""
+    if input.dtype is not weight.dtype:
+        raise RuntimeError(f"prelu: Type promoting not supported. Got "
+                           f"{_type_word(input.dtype)} and {_type_word(weight.dtype)}")
+    n = weight.numel()
+    if weight.ndim > 1:
+        raise RuntimeError(f"prelu: Expected `weight` to be a scalar or 1D tensor, but got: "
+                           f"ndim = {weight.ndim}")
+    if input.ndim == 0 and n != 1:
+        raise RuntimeError("Not allow zero-dim input tensor.")
+    if n != 1:
+        channels = input.shape[1] if input.ndim >= 2 else 1
+        if n != channels:
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
+                               f"parameter numbers = {n} and channel size = {channels}.")
+        if input.ndim >= 2:
+            weight = weight.reshape((n,) + (1,) * (input.ndim - 2))
+    elif weight.ndim:
+        weight = weight.reshape(())
+    return _index.where(input > 0, input, weight * input)
+
+
+class RreluWithNoise(Op):
+    """Training-mode rrelu: negative inputs scaled by a slope drawn from U(lower, upper)
+    per element (positive ones by 1); the gradient is the same scaling."""
+
+    @staticmethod
+    def forward(ctx, x, lower, upper, generator):
+        kind = x.dtype.kind
+        if kind in "biuc" or x.dtype.itemsize < 4:
+            raise _kernel_error("rrelu_with_noise_out_cpu", x.dtype)
+        src = _random._source(generator, ctx._device)
+        noise = _random._uniform(src, x.shape, _dt.from_np(x.dtype), lower, upper)
+        noise[x > 0] = 1
+        ctx.noise = noise
+        return x * noise
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * _make(ctx.noise, g._device), None, None, None
+
+
+def rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False, inplace=False):
+    if inplace:
+        return rrelu_(input, lower, upper, training)
+    if lower > upper:
+        raise RuntimeError("Lower bound should be less than or equal to the upper bound")
+    if not training:
+        if not input.dtype.is_floating_point:
+            raise _kernel_error("leaky_relu_cpu", _dt.to_np(input.dtype))
+        return _act(LeakyRelu, input, ((lower + upper) / 2,), name="RreluWithNoiseBackward0")
+    return RreluWithNoise.apply(input, lower, upper, None)
+
+
+def _rrelu(input, lower=1.0 / 8, upper=1.0 / 3, training=False):
+    return rrelu(input, lower, upper, training)
+
+
+rrelu_ = _inplace(_rrelu)
+rrelu_.__name__ = rrelu_.__qualname__ = "rrelu_"
+
+
+def glu(input, dim=-1):
+    """a * sigmoid(b), where a and b are the two halves of input along dim."""
+    if input.ndim == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    d = wrap_dim(dim, input.ndim)
+    n = input.shape[d]
+    if n % 2:
+        raise RuntimeError(f"Halving dimension must be even, but dimension {d} is size {n}")
+    if not input.dtype.is_floating_point:
+        raise _kernel_error("glu_cpu", _dt.to_np(input.dtype))
+    a, b = input.chunk(2, d)
+    return a * unary.sigmoid(b)
+
+
+# ================================================================ softmax family
+def _softmax_kernel_check(x, name):
+    if x.dtype.kind in "biuc":
+        raise _kernel_error(f"{name}_lastdim_kernel_impl", x.dtype)
+
+
+class Softmax(Op):
+    @staticmethod
+    def forward(ctx, x, dim):
+        _softmax_kernel_check(x, "softmax")
+        xp = xp_of(x)
+        xw = _work(x)
+        if xw.ndim == 0:
+            xw = xw.reshape(1)
+        e = xw - xw.max(axis=dim, keepdims=True)
+        with _quiet():
+            xp.exp(e, out=e)
+            e /= e.sum(axis=dim, keepdims=True)
+        y = e.reshape(x.shape).astype(x.dtype, copy=False)
+        if ctx.needs_input_grad:
+            ctx.dim = dim
+            ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return SoftmaxBackwardData.apply(g, y, ctx.dim), None
+
+
+def _sum_keep(xp, a, dim):
+    return a.sum(axis=dim, keepdims=True) if a.ndim else a
+
+
+class SoftmaxBackwardData(Op):
+    """y * (g - sum(g * y)): softmax's input gradient from its output y."""
+
+    @staticmethod
+    def forward(ctx, g, y, dim):
+        if ctx.needs_input_grad:
+            ctx.dim = dim
+            ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, y)
+        xp = xp_of(y)
+        gw, yw = _work(g), _work(y)
+        r = gw * yw
+        r -= yw * _sum_keep(xp, r, dim)
+        return r.astype(g.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, u):
+        g, y = ctx.saved_tensors
+        need, dim = ctx.needs_input_grad, ctx.dim
+        gg = SoftmaxBackwardData.apply(u, y, dim) if need[0] else None
+        gy = None
+        if need[1]:
+            gy = u * (g - _tsum(g * y, dim)) - g * _tsum(u * y, dim)
+        return gg, gy, None
+
+
+def _tsum(t, dim):
+    return t.sum(dim, keepdim=True) if t.ndim else t
+
+
+class LogSoftmax(Op):
+    @staticmethod
+    def forward(ctx, x, dim):
+        _softmax_kernel_check(x, "log_softmax")
+        xp = xp_of(x)
+        xw = _work(x)
+        if xw.ndim == 0:
+            xw = xw.reshape(1)
+        out = xw - xw.max(axis=dim, keepdims=True)
+        with _quiet():
+            out -= xp.log(xp.exp(out).sum(axis=dim, keepdims=True))
+        y = out.reshape(x.shape).astype(x.dtype, copy=False)
+        if ctx.needs_input_grad:
+            ctx.dim = dim
+            ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        return LogSoftmaxBackwardData.apply(g, y, ctx.dim), None
+
+
+class LogSoftmaxBackwardData(Op):
+    """g - exp(y) * sum(g): log_softmax's input gradient from its output y."""
+
+    @staticmethod
+    def forward(ctx, g, y, dim):
+        if ctx.needs_input_grad:
+            ctx.dim = dim
+            ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, y)
+        xp = xp_of(y)
+        gw, yw = _work(g), _work(y)
+        with _quiet():
+            r = xp.exp(yw)
+        r *= _sum_keep(xp, gw, dim)
+        r = gw - r
+        return r.astype(g.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, u):
+        g, y = ctx.saved_tensors
+        need, dim = ctx.needs_input_grad, ctx.dim
+        p = unary.exp(y)
+        gg = (u - _tsum(u * p, dim)) if need[0] else None
+        gy = (-u * p * _tsum(g, dim)) if need[1] else None
+        return gg, gy, None
+
+
+def _get_softmax_dim(name, ndim, stacklevel):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
+                  "to include dim=X as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _softmax_like(op, name, input, dim, stacklevel, dtype):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
+                        f"{type(input).__name__}")
+    if dim is None:
+        dim = _get_softmax_dim(name, input.ndim, stacklevel + 1)
+    d = wrap_dim(dim, input.ndim)
+    if dtype is not None:
+        input = input.to(dtype)
+    return op.apply(input, d)
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """exp(x) / sum(exp(x)) along dim, computed stably."""
+    return _softmax_like(Softmax, "softmax", input, dim, _stacklevel, dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """x - logsumexp(x) along dim, computed stably."""
+    return _softmax_like(LogSoftmax, "log_softmax", input, dim, _stacklevel, dtype)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """softmax(-x) along dim."""
+    if dim is None:
+        dim = _get_softmax_dim("softmin", input.ndim, _stacklevel)
+    if dtype is not None:
+        input = input.to(dtype)
+    return _softmax_like(Softmax, "softmin", -input, dim, _stacklevel, None)
+
+
+def gumbel_softmax(logits, tau=1, hard=False, eps=1e-10, dim=-1):
+    """softmax((logits + Gumbel noise) / tau); with hard=True a one-hot of its argmax whose
+    gradient is the soft sample's (the straight-through estimator)."""
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", stacklevel=2)
+    gumbels = -creation.empty_like(logits).exponential_().log()
+    y_soft = softmax((logits + gumbels) / tau, dim)
+    if not hard:
+        return y_soft
+    idx = y_soft.max(dim, keepdim=True)[1]
+    y_hard = creation.zeros_like(logits).scatter_(dim, idx, 1.0)
+    return y_hard - y_soft.detach() + y_soft

@@ -1,0 +1,3 @@
+"""nn modules: channelshuffle."""
+
+__all__ = []
