@@ -21,6 +21,7 @@ from . import _tensor_methods  # noqa: F401  (binds ops onto Tensor)
 from . import cuda
 from . import nn
 from . import optim
+from . import random
 from ._tensor_str import set_printoptions, get_printoptions
 
 strided = "torch.strided"

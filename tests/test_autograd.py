@@ -415,3 +415,14 @@ def test_variable_is_the_tensor():
     x = Variable(t([1.0, 2.0]), requires_grad=True)
     assert isinstance(x, ember.Tensor) and x.requires_grad
     assert isinstance(x, Variable)
+
+
+def test_inplace_mul_by_tensor_requiring_grad():
+    # x.mul_(w) saves x's value for w's gradient: it must survive the overwrite
+    x = t([1.0, 2.0], requires_grad=True)
+    w = t([3.0, 4.0], requires_grad=True)
+    h = x * 1
+    h.mul_(w)
+    h.sum().backward()
+    assert w.grad.tolist() == [1.0, 2.0]
+    assert x.grad.tolist() == [3.0, 4.0]

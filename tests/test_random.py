@@ -725,3 +725,15 @@ def test_float_range_warning():
 def test_result_dtype_and_shape_like_pytorch(make):
     e, t = make(ember), make(torch)
     assert str(e.dtype) == str(t.dtype) and tuple(e.shape) == tuple(t.shape)
+
+
+def test_random_namespace_and_fork_rng():
+    import ember
+    ember.random.manual_seed(3)
+    a = ember.rand(3)
+    ember.random.manual_seed(3)
+    with ember.random.fork_rng():
+        ember.rand(5)
+    b = ember.rand(3)
+    assert a.tolist() == b.tolist()
+    assert ember.random.initial_seed() == 3

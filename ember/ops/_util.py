@@ -161,6 +161,8 @@ def apply_inplace(x, result):
         raise RuntimeError("unsupported operation: some elements of the input tensor and the "
                            "written-to tensor refer to a single memory location. Please clone() "
                            "the tensor before performing the operation.")
+    if result.grad_fn is not None:
+        _snapshot_saved_self(x, result.grad_fn)
     xa[...] = r
     x._vc[0] += 1
     if result.grad_fn is not None:
@@ -177,6 +179,21 @@ def apply_inplace(x, result):
         x._output_nr = result._output_nr
         x._requires_grad = True
     return x
+
+
+def _snapshot_saved_self(x, fn):
+    """The node computing an in-place result may have saved x itself (x.mul_(w) saves x for
+    w's gradient). x is about to be overwritten, so give the node a copy of x's current value
+    that keeps x's place in the graph, as PyTorch saves the original self."""
+    saved = fn._saved
+    if not saved or saved.__class__ is not tuple or not any(s is x for s in saved):
+        return
+    snap = _make(x._data.copy(), x._device)
+    snap.grad_fn = x.grad_fn
+    snap._output_nr = x._output_nr
+    snap._requires_grad = x._requires_grad
+    fn._saved = tuple(snap if s is x else s for s in saved)
+    fn._saved_versions = [0 if s is x else v for s, v in zip(saved, fn._saved_versions)]
 
 
 def broadcast_error(args):

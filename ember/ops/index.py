@@ -777,8 +777,8 @@ def _dims1(shape):
 def _gather_key(idx, dim, self_ndim, name, unique=False):
     """The key selecting self[..., idx[i,j,k], ...] at dim with i, j, k running over idx."""
     xp = xp_of(idx)
-    if self_ndim == 0:
-        return _Key((None, Ellipsis), (idx,), unique, name)
+    if self_ndim == 0 or idx.ndim == 0:    # (PyTorch reads 0-dim as 1-dim here)
+        return _Key(None if self_ndim else (None, Ellipsis), (idx,), unique, name)
     n = idx.ndim
     parts = []
     for k in range(n):
@@ -961,10 +961,9 @@ class ScatterReduce(Op):
 
     @staticmethod
     def backward(ctx, g):
-        if ctx._name == "NotImplemented":
+        if ctx._name == "NotImplemented":     # scatter(..., reduce=): PyTorch has no gradient
             raise RuntimeError("derivative for aten::scatter is not implemented")
-        key, dim, reduce, dev = ctx.key, ctx.dim, ctx.reduce, g._device
-        idx = _tensor_of(ctx.idx, dev)
+        key, reduce, dev = ctx.key, ctx.reduce, g._device
         if reduce == "sum":
             gs, gsrc = g, Index.apply(g, key)
         elif reduce == "mean":
@@ -974,7 +973,7 @@ class ScatterReduce(Op):
         elif reduce in ("amax", "amin"):
             gs, gsrc = _minmax_grads(ctx, g, key)
         else:
-            gs, gsrc = _prod_grads(ctx, g, dim, idx)
+            gs, gsrc = _prod_grads(ctx, g)
         if not ctx.include_self:
             gs = IndexPut.apply(gs, 0, key, False, 1, "ScatterBackward1")
         return gs, None, None, gsrc, None, None, None, None
@@ -992,12 +991,11 @@ def _minmax_grads(ctx, g, key):
     return gd * _tensor_of(self_is, dev), Index.apply(gd, key) * _tensor_of(src_is, dev)
 
 
-def _prod_grads(ctx, g, dim, idx):
+def _prod_grads(ctx, g):
     """PyTorch's scatter_reduce prod backward: exclusive products where inputs are zero."""
     a, src, out = ctx.saved_tensors
     dev, xp = g._device, xp_of(g._data)
-    inc = ctx.include_self
-    key = ctx.key
+    inc, key, dim = ctx.include_self, ctx.key, ctx.dim
     self_zero = _tensor_of(a._data == 0, dev)
     masked_self = masked_fill(a, self_zero, 1)
     masked_self_result = ScatterReduce.apply(masked_self, dim, ctx.idx, src, "prod", inc,

@@ -92,8 +92,12 @@ class _Activation(Op):
         if kind in "biuc" and not (ctx.int_ok and kind in "iu"):
             raise _kernel_error(ctx.kernel, x.dtype)
         xw = _work(x)
+        if xw.ndim == 0:   # 0-dim: NumPy would hand back scalars, which `out=` can't take
+            xw = xw.reshape(1)
         with _quiet():
             y = ctx.f(xp_of(x), xw, *params)
+        if y.shape != x.shape:
+            y = y.reshape(x.shape)
         if y.dtype != x.dtype:
             y = y.astype(x.dtype)
         if ctx.needs_input_grad:
@@ -116,9 +120,13 @@ class _ActivationGrad(Op):
         ctx.spec, ctx.params = spec, params
         if ctx.needs_input_grad:
             ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, x)
-        xw = _work(x)
+        xw, gw = _work(x), _work(g)
+        if xw.ndim == 0:
+            xw, gw = xw.reshape(1), gw.reshape(1)
         with _quiet():
-            r = spec.df(xp_of(x), _work(g) if xw is not x else g, xw, *params)
+            r = spec.df(xp_of(x), gw, xw, *params)
+        if r.shape != g.shape:
+            r = r.reshape(g.shape)
         return r.astype(g.dtype) if r.dtype != g.dtype else r
 
     @staticmethod
@@ -746,8 +754,8 @@ class Softmax(Op):
         xw = _work(x)
         if xw.ndim == 0:
             xw = xw.reshape(1)
-        e = xw - xw.max(axis=dim, keepdims=True)
         with _quiet():
+            e = xw - xw.max(axis=dim, keepdims=True)
             xp.exp(e, out=e)
             e /= e.sum(axis=dim, keepdims=True)
         y = e.reshape(x.shape).astype(x.dtype, copy=False)
@@ -803,8 +811,8 @@ class LogSoftmax(Op):
         xw = _work(x)
         if xw.ndim == 0:
             xw = xw.reshape(1)
-        out = xw - xw.max(axis=dim, keepdims=True)
         with _quiet():
+            out = xw - xw.max(axis=dim, keepdims=True)
             out -= xp.log(xp.exp(out).sum(axis=dim, keepdims=True))
         y = out.reshape(x.shape).astype(x.dtype, copy=False)
         if ctx.needs_input_grad:

@@ -1,1 +1,2 @@
 """nn.utils: gradient clipping, parameter vectors, rnn packing, weight/spectral norm."""
+from . import rnn
