@@ -107,3 +107,12 @@ def test_gradient_flows_across_transfer(fake_cuda):
     y.sum().backward()
     assert x.grad.device.type == "cpu"
     np.testing.assert_array_equal(x.grad.numpy(), [3, 3])
+
+
+def test_legacy_cuda_types(fake_cuda):
+    y = ember.cuda.FloatTensor([1, 2])
+    assert y.is_cuda and y.dtype == ember.float32
+    assert isinstance(y, ember.cuda.FloatTensor) and not isinstance(y, ember.FloatTensor)
+    assert isinstance(ember.zeros(1), ember.FloatTensor)
+    assert not isinstance(ember.zeros(1), ember.cuda.FloatTensor)
+    assert ember.zeros(2).type(ember.cuda.LongTensor).type() == "torch.cuda.LongTensor"

@@ -66,3 +66,13 @@ def manual_seed_all(seed):
 
 def is_initialized():
     return is_available()
+
+
+# Legacy CUDA tensor types: `ember.cuda.FloatTensor(...)` builds a CUDA tensor (and raises
+# PyTorch's error without a GPU); `isinstance(x, ember.cuda.FloatTensor)` checks dtype and device.
+def _export_legacy_types():
+    from ..tensor_types import _cuda_types
+    globals().update(_cuda_types)
+
+
+_export_legacy_types()
