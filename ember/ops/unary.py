@@ -22,16 +22,15 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..tensor import Tensor, _make
+from .._optional import lazy_import
 from ..autograd.function import Op
 from ..autograd import grad_mode
 from ._util import write_out, apply_inplace, xp_of, check_inplace_allowed, _type_word
 from .shape import _mark_view
 from .convert import clone
 
-try:   # optional: faster special functions
-    import scipy.special as _sp
-except ImportError:   # pragma: no cover - exercised by monkeypatching _USE_SCIPY
-    _sp = None
+# optional, imported on first use: faster special functions
+_sp = lazy_import("scipy.special")
 
 _USE_SCIPY = _sp is not None
 _enabled = grad_mode._enabled
@@ -592,10 +591,9 @@ def _with_fix(sp_name, fix):
     """SciPy's function followed by PyTorch's edge conventions (None without SciPy)."""
     if _sp is None:
         return None
-    f = getattr(_sp, sp_name)
-    if fix is None:
-        return f
-    return lambda x: fix(x, f(x))
+    if fix is None:   # look the function up at call time: SciPy loads on first use
+        return lambda x: getattr(_sp, sp_name)(x)
+    return lambda x: fix(x, getattr(_sp, sp_name)(x))
 
 
 _SP_ERF = _with_fix("erf", None)
