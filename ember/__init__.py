@@ -21,7 +21,10 @@ from . import _tensor_methods  # noqa: F401  (binds ops onto Tensor)
 from . import cuda
 from . import nn
 from . import optim
+from . import utils
 from . import random
+from . import hub
+from .serialization import save, load
 from ._tensor_str import set_printoptions, get_printoptions
 
 strided = "torch.strided"

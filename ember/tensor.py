@@ -464,6 +464,18 @@ class Tensor:
         self._requires_grad = False
         return self
 
+    # ------------------------------------------------------------------ memory placement
+    def pin_memory(self, device=None):
+        """Page-locked host memory for fast GPU copies. NumPy arrays can't be pinned in place;
+        with CUDA present the tensor is returned as is (CuPy copies from pageable memory)."""
+        from . import cuda
+        if not cuda.is_available():
+            raise RuntimeError("Cannot access accelerator device when none is available.")
+        return self
+
+    def is_pinned(self, device=None):
+        return False
+
     # ------------------------------------------------------------------ type strings
     def type(self, dtype=None, non_blocking=False, **kwargs):
         from . import tensor_types

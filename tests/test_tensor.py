@@ -157,3 +157,13 @@ def test_to_and_casts():
     assert ember.tensor([1, 2]).type_as(x).dtype == ember.float32
     c = x.clone()
     assert c.grad_fn.name() == "CloneBackward0" and not np.shares_memory(c._data, x._data)
+
+
+def test_pin_memory_without_accelerator():
+    if ember.cuda.is_available():
+        pytest.skip("a GPU is present")
+    x = ember.ones(2)
+    assert not x.is_pinned()
+    with pytest.raises(RuntimeError, match="Cannot access accelerator device when none is "
+                                           "available"):
+        x.pin_memory()

@@ -1,0 +1,198 @@
+"""The hook-based spectral normalisation: w / sigma(w), sigma estimated by power iteration
+(Miyato et al., 2018). `spectral_norm(module)` keeps the raw weight as `weight_orig`, the
+power-iteration vectors as buffers `weight_u`, `weight_v`, and recomputes `module.weight`
+in a forward pre-hook (one more power iteration per training forward).
+"""
+from ...tensor import _make
+from ...autograd import grad_mode
+from ...ops import blas as _blas, reduce as _reduce
+from ..parameter import Parameter, UninitializedParameter
+from ...ops._util import xp_of
+
+__all__ = ["SpectralNorm", "SpectralNormLoadStateDictPreHook", "SpectralNormStateDictHook",
+           "spectral_norm", "remove_spectral_norm"]
+
+
+def _normalize(x, eps, out=None):
+    """F.normalize(x, dim=0, eps=eps) for a vector, optionally written into `out`."""
+    r = x / _reduce.norm(x, 2).clamp(min=eps)
+    if out is None:
+        return r
+    with grad_mode.no_grad():
+        out.copy_(r)
+    return out
+
+
+def _is_conv_transpose(module):
+    """ConvTranspose weights are (in, out, ...): their output dim is 1."""
+    names = ("ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d")
+    return any(c.__name__ in names for c in type(module).__mro__)
+
+
+class SpectralNorm:
+    _version = 1
+
+    def __init__(self, name="weight", n_power_iterations=1, dim=0, eps=1e-12):
+        self.name = name
+        self.dim = dim
+        if n_power_iterations <= 0:
+            raise ValueError("Expected n_power_iterations to be positive, but got "
+                             f"n_power_iterations={n_power_iterations}")
+        self.n_power_iterations = n_power_iterations
+        self.eps = eps
+
+    def reshape_weight_to_matrix(self, weight):
+        weight_mat = weight
+        if self.dim != 0:
+            weight_mat = weight_mat.permute(self.dim,
+                                            *[d for d in range(weight_mat.dim()) if d != self.dim])
+        height = weight_mat.size(0)
+        return weight_mat.reshape(height, -1)
+
+    def compute_weight(self, module, do_power_iteration):
+        weight = getattr(module, self.name + "_orig")
+        u = getattr(module, self.name + "_u")
+        v = getattr(module, self.name + "_v")
+        weight_mat = self.reshape_weight_to_matrix(weight)
+        if do_power_iteration:
+            with grad_mode.no_grad():
+                for _ in range(self.n_power_iterations):
+                    # in place: u and v are buffers, updated for the next forward
+                    v = _normalize(_blas.mv(weight_mat.t(), u), self.eps, out=v)
+                    u = _normalize(_blas.mv(weight_mat, v), self.eps, out=u)
+                # clones, so the buffers' next in-place update can't invalidate this graph
+                u = u.clone()
+                v = v.clone()
+        sigma = _blas.dot(u, _blas.mv(weight_mat, v))
+        return weight / sigma
+
+    def remove(self, module):
+        with grad_mode.no_grad():
+            weight = self.compute_weight(module, do_power_iteration=False)
+        delattr(module, self.name)
+        delattr(module, self.name + "_u")
+        delattr(module, self.name + "_v")
+        delattr(module, self.name + "_orig")
+        module.register_parameter(self.name, Parameter(weight.detach()))
+
+    def __call__(self, module, inputs):
+        setattr(module, self.name,
+                self.compute_weight(module, do_power_iteration=module.training))
+
+    def _solve_v_and_rescale(self, weight_mat, u, target_sigma):
+        # v with u = normalize(W v) and u^T W v = target_sigma (old checkpoints store W/sigma)
+        w = weight_mat._data
+        xp = xp_of(w)
+        v = _make((xp.linalg.pinv(w.T @ w) @ w.T @ u._data).astype(w.dtype, copy=False),
+                  weight_mat._device)
+        return v.mul_(target_sigma / _blas.dot(u, _blas.mv(weight_mat, v)))
+
+    @staticmethod
+    def apply(module, name, n_power_iterations, dim, eps):
+        for hook in module._forward_pre_hooks.values():
+            if isinstance(hook, SpectralNorm) and hook.name == name:
+                raise RuntimeError("Cannot register two spectral_norm hooks on the same "
+                                   f"parameter {name}")
+        fn = SpectralNorm(name, n_power_iterations, dim, eps)
+        weight = module._parameters[name]
+        if weight is None:
+            raise ValueError(f"`SpectralNorm` cannot be applied as parameter `{name}` is None")
+        if isinstance(weight, UninitializedParameter):
+            raise ValueError("The module passed to `SpectralNorm` can't have uninitialized "
+                             "parameters. Make sure to run the dummy forward before applying "
+                             "spectral normalization")
+        with grad_mode.no_grad():
+            weight_mat = fn.reshape_weight_to_matrix(weight)
+            h, w = weight_mat.size()
+            u = _normalize(weight.new_empty(h).normal_(0, 1), fn.eps)
+            v = _normalize(weight.new_empty(w).normal_(0, 1), fn.eps)
+        delattr(module, fn.name)
+        module.register_parameter(fn.name + "_orig", weight)
+        setattr(module, fn.name, weight.data)
+        module.register_buffer(fn.name + "_u", u)
+        module.register_buffer(fn.name + "_v", v)
+        module.register_forward_pre_hook(fn)
+        module._register_state_dict_hook(SpectralNormStateDictHook(fn))
+        module._register_load_state_dict_pre_hook(SpectralNormLoadStateDictPreHook(fn))
+        return fn
+
+
+class SpectralNormLoadStateDictPreHook:
+    """Loads checkpoints written before spectral_norm's version 1 (which stored `weight`
+    = W/sigma and no `weight_v`): v is solved from them."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, state_dict, prefix, local_metadata, strict, missing_keys,
+                 unexpected_keys, error_msgs):
+        fn = self.fn
+        version = local_metadata.get("spectral_norm", {}).get(fn.name + ".version", None)
+        if version is None or version < 1:
+            weight_key = prefix + fn.name
+            if (version is None and all(weight_key + s in state_dict
+                                        for s in ("_orig", "_u", "_v"))
+                    and weight_key not in state_dict):
+                # a version-1 state dict whose metadata was lost
+                return
+            has_missing_keys = False
+            for suffix in ("_orig", "", "_u"):
+                key = weight_key + suffix
+                if key not in state_dict:
+                    has_missing_keys = True
+                    if strict:
+                        missing_keys.append(key)
+            if has_missing_keys:
+                return
+            with grad_mode.no_grad():
+                weight_orig = state_dict[weight_key + "_orig"]
+                weight = state_dict.pop(weight_key)
+                sigma = (weight_orig / weight).mean()
+                weight_mat = fn.reshape_weight_to_matrix(weight_orig)
+                u = state_dict[weight_key + "_u"]
+                state_dict[weight_key + "_v"] = fn._solve_v_and_rescale(weight_mat, u, sigma)
+
+
+class SpectralNormStateDictHook:
+    """Records spectral_norm's version in the state dict's metadata."""
+
+    def __init__(self, fn):
+        self.fn = fn
+
+    def __call__(self, module, state_dict, prefix, local_metadata):
+        if "spectral_norm" not in local_metadata:
+            local_metadata["spectral_norm"] = {}
+        key = self.fn.name + ".version"
+        if key in local_metadata["spectral_norm"]:
+            raise RuntimeError(f"Unexpected key in metadata['spectral_norm']: {key}")
+        local_metadata["spectral_norm"][key] = self.fn._version
+
+
+def spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None):
+    """Reparametrise `module.<name>` as W / sigma(W). dim (default 0, 1 for ConvTranspose)
+    is the output dim used when flattening W to a matrix."""
+    if dim is None:
+        dim = 1 if _is_conv_transpose(module) else 0
+    SpectralNorm.apply(module, name, n_power_iterations, dim, eps)
+    return module
+
+
+def remove_spectral_norm(module, name="weight"):
+    """Undo `spectral_norm`: `module.<name>` becomes a plain parameter holding W / sigma."""
+    for k, hook in module._forward_pre_hooks.items():
+        if isinstance(hook, SpectralNorm) and hook.name == name:
+            hook.remove(module)
+            del module._forward_pre_hooks[k]
+            break
+    else:
+        raise ValueError(f"spectral_norm of '{name}' not found in {module}")
+    for k, hook in module._state_dict_hooks.items():
+        if isinstance(hook, SpectralNormStateDictHook) and hook.fn.name == name:
+            del module._state_dict_hooks[k]
+            break
+    for k, hook in module._load_state_dict_pre_hooks.items():
+        if isinstance(hook, SpectralNormLoadStateDictPreHook) and hook.fn.name == name:
+            del module._load_state_dict_pre_hooks[k]
+            break
+    return module
+

@@ -1,0 +1,2 @@
+from . import data
+from . import safetensors
