@@ -380,7 +380,8 @@ def _location(dev):
 
 
 class _Pickler(pickle._Pickler):
-    """The stdlib's Python pickler, plus PyTorch's tensor reduction: tensors become
+    """The stdlib's Python pickler (the C one won't write a GLOBAL for a module it can't
+    import, and torch must not be imported), plus PyTorch's reductions: a tensor becomes
     `_rebuild_tensor_v2(storage, offset, size, stride, requires_grad, OrderedDict())` with the
     storage written as a persistent id; dtypes, devices and Size pickle as PyTorch's."""
 
@@ -936,7 +937,9 @@ def _set_obj_state(obj, state):
         dict_state, slots_state = state, None
     for part in (dict_state, slots_state):
         for k, v in (part or {}).items():
-            if not isinstance(k, str) or k.startswith("__") or k in _PROTECTED_ATTRS:
+            # never a dunder, a slot, or anything the class defines (methods, properties)
+            if not isinstance(k, str) or k.startswith("__") or k in _PROTECTED_ATTRS or \
+                    hasattr(type(obj), k):
                 raise pickle.UnpicklingError(f"refusing to set attribute {k!r} on a "
                                              f"{type(obj).__name__} from a checkpoint")
             setattr(obj, k, v)
@@ -1178,9 +1181,15 @@ class _WeightsUnpickler:
             raise pickle.UnpicklingError(f"calling {func} failed: {e}") from None
 
     def _build(self):
-        from .nn.parameter import Parameter
         state = self.stack.pop()
-        inst = self.stack[-1]
+        try:
+            self._build_state(self.stack[-1], state)
+        except (AttributeError, TypeError, ValueError) as e:
+            raise pickle.UnpicklingError(f"BUILD failed on a {type(self.stack[-1]).__name__}: "
+                                         f"{e}") from None
+
+    def _build_state(self, inst, state):
+        from .nn.parameter import Parameter
         t = type(inst)
         if t is Tensor or t is Parameter:
             _tensor_setstate(inst, state)
@@ -1672,7 +1681,9 @@ def _load_zip(reader, restore, unpickle, name):
             raise pickle.UnpicklingError(f"Unknown saved id type: {typename!r}")
         if not isinstance(storage_type, _StorageType):
             raise pickle.UnpicklingError(f"invalid storage type {storage_type!r}")
-        key = _maybe_decode_ascii(key)
+        key, location = _maybe_decode_ascii(key), _maybe_decode_ascii(location)
+        if not isinstance(key, str) or not isinstance(location, str):
+            raise pickle.UnpicklingError(f"invalid storage id {pid!r}")
         dtype = storage_type.dtype
         if key not in loaded:
             if not isinstance(numel, builtins.int) or numel < 0:
@@ -1680,7 +1691,7 @@ def _load_zip(reader, restore, unpickle, name):
             arr = reader.read_storage(f"data/{key}", numel * dtype.itemsize)
             if swap:
                 _byteswap(arr, dtype)
-            loaded[key] = restore(UntypedStorage(arr, _cpu), _maybe_decode_ascii(location))
+            loaded[key] = restore(UntypedStorage(arr, _cpu), location)
         return TypedStorage(loaded[key], dtype)
 
     return unpickle(io.BytesIO(reader.get_record("data.pkl")), persistent_load)
@@ -1729,7 +1740,9 @@ def _legacy_load(fh, restore, unpickle, plain_load, name):
         if not isinstance(storage_type, _StorageType):
             raise pickle.UnpicklingError(f"invalid storage type {storage_type!r}")
         dtype = storage_type.dtype
-        root_key = _maybe_decode_ascii(root_key)
+        root_key, location = _maybe_decode_ascii(root_key), _maybe_decode_ascii(location)
+        if not isinstance(root_key, str) or not isinstance(location, str):
+            raise pickle.UnpicklingError(f"invalid storage id {pid!r}")
         if root_key not in objects:
             if not isinstance(numel, builtins.int) or numel < 0:
                 raise pickle.UnpicklingError(f"invalid storage size {numel!r}")
@@ -1739,8 +1752,7 @@ def _legacy_load(fh, restore, unpickle, plain_load, name):
                                      f"file holds")
             budget[0] -= nbytes
             arr = np.empty(nbytes, np.uint8)   # filled once the pickle has been read
-            objects[root_key] = TypedStorage(
-                restore(UntypedStorage(arr, _cpu), _maybe_decode_ascii(location)), dtype)
+            objects[root_key] = TypedStorage(restore(UntypedStorage(arr, _cpu), location), dtype)
         typed = objects[root_key]
         if view_metadata is None:
             return typed
@@ -1782,8 +1794,11 @@ def _legacy_load(fh, restore, unpickle, plain_load, name):
 def _tar_load(fh, restore, unpickle, pickle_module, name, **kwargs):
     """The tar archive PyTorch wrote before its stream format (members `storages`,
     `tensors`, `pickle`)."""
-    def load_obj(f):
-        return pickle_module.load(f, **kwargs)
+    def no_ids(pid):
+        raise pickle.UnpicklingError(f"unexpected persistent id {pid!r}")
+
+    def load_obj(f):     # PyTorch's names (torch.FloatStorage) map to ember's here too
+        return _full_unpickler(pickle_module, f, no_ids, **kwargs).load()
     objects = {}
     try:
         tar = tarfile.open(fileobj=fh, mode="r:")
@@ -1975,13 +1990,19 @@ def get_unsafe_globals_in_checkpoint(f):
         reader = _ZipReader(fh, _describe(f))
         data = reader.get_record("data.pkl")
     found = []
-    strings = []
+    pushed, memo = [], {}    # follow only the values STACK_GLOBAL can take (strings)
     for op, arg, _pos in pickletools.genops(data):
         if op.name == "GLOBAL":
             module, _, name = arg.partition(" ")
             found.append("%s.%s" % _map_name(module, name))
-        elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
-            found.append("%s.%s" % _map_name(strings[-2], strings[-1]))
-        if isinstance(arg, str):
-            strings.append(arg)
+        elif op.name == "STACK_GLOBAL" and len(pushed) >= 2:
+            found.append("%s.%s" % _map_name(str(pushed[-2]), str(pushed[-1])))
+        if op.name == "MEMOIZE":
+            memo[len(memo)] = pushed[-1] if pushed else None
+        elif op.name in ("PUT", "BINPUT", "LONG_BINPUT"):
+            memo[arg] = pushed[-1] if pushed else None
+        elif op.name in ("GET", "BINGET", "LONG_BINGET"):
+            pushed.append(memo.get(arg))
+        elif op.stack_after:
+            pushed.append(arg if isinstance(arg, str) else None)
     return sorted({g for g in found if g not in allowed})

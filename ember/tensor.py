@@ -241,6 +241,13 @@ class Tensor:
 
     def stride(self, dim=None):
         a = self._data
+        if a.size == 0:   # NumPy gives zeros; PyTorch the contiguous strides (size 0 as 1)
+            st, acc = [], 1
+            for n in reversed(a.shape):
+                st.append(acc)
+                acc *= max(n, 1)
+            st = tuple(reversed(st))
+            return st if dim is None else st[_wrap_dim(dim, a.ndim)]
         item = a.itemsize
         st = [s // item for s in a.strides]
         # NumPy leaves arbitrary strides on size-1 dims; PyTorch reports the contiguous value.

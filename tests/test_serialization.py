@@ -65,7 +65,7 @@ def _sample(T):
     return {"model": sd, "epoch": 7, "lr": 0.125, "names": ["a", "b"],
             "nested": ({"x": [1, 2.5, None, True]}, "s", b"raw"), "set": {1, 2},
             "complex": 1 + 2j, "dtype": T.float16, "device": T.device("cpu"),
-            "size": T.Size([2, 3])}
+            "size": T.Size([2, 3]), "ttype": T.LongTensor}
 
 
 def _check_sample(r, T):
@@ -78,7 +78,7 @@ def _check_sample(r, T):
     np.testing.assert_array_equal(sd["fc.view"].numpy(), base[1:, ::2])
     np.testing.assert_array_equal(sd["fc.t"].numpy(), base.T)
     np.testing.assert_array_equal(sd["fc.row"].numpy(), base[2])
-    assert sd["fc.view"].stride() == (12, 2) and sd["fc.view"].storage_offset() == 6
+    assert sd["fc.view"].stride() == (6, 2) and sd["fc.view"].storage_offset() == 6
     assert sd["fc.t"].stride() == (1, 6) and sd["fc.row"].storage_offset() == 12
     assert sd["fc.bias"].dtype == T.int64 and sd["scalar"].dtype == T.float64
     assert sd["scalar"].shape == () and sd["scalar"].item() == 2.5
@@ -91,6 +91,7 @@ def _check_sample(r, T):
     assert r["nested"] == ({"x": [1, 2.5, None, True]}, "s", b"raw")
     assert r["dtype"] is T.float16 and r["device"] == T.device("cpu")
     assert r["size"] == T.Size([2, 3]) and type(r["size"]) is T.Size
+    assert r["ttype"] is T.LongTensor
 
 
 # ============================================================ ember.save -> torch.load
@@ -122,7 +123,7 @@ def test_save_is_byte_identical_to_torch(tmp_path):
 def test_every_dtype_to_torch(tmp_path, name):
     arr = _values(name, (3, 4))
     x = ember.from_numpy(arr.copy())
-    obj = {"x": x, "v": x[:, 1::2], "s": ember.from_numpy(arr[1, 2].copy())}
+    obj = {"x": x, "v": x[:, 1::2], "s": ember.from_numpy(np.array(arr[1, 2]))}
     ember.save(obj, tmp_path / "d.pt")
     r = torch.load(tmp_path / "d.pt", weights_only=True)
     for k in obj:
@@ -207,7 +208,7 @@ def test_state_dict_and_optimizer_to_torch(tmp_path):
     topt = torch.optim.Adam(tm.parameters(), lr=0.01)
     topt.load_state_dict(r["optim"])
     np.testing.assert_allclose(tm(torch.from_numpy(x.numpy())).detach().numpy(),
-                               m(x).detach().numpy(), rtol=1e-6)
+                               m(x).detach().numpy(), rtol=1e-5, atol=1e-7)
     assert topt.state_dict()["state"][0]["step"].item() == 2
 
 
@@ -315,7 +316,8 @@ def test_roundtrip_dtypes(name):
 
 
 def test_negative_strides_are_saved_as_copies(tmp_path):
-    x = ember.from_numpy(np.arange(5, dtype=np.float32)[::-1])
+    from ember.tensor import _make     # no public op makes one, but NumPy views can
+    x = _make(np.arange(5, dtype=np.float32)[::-1])
     ember.save({"x": x}, tmp_path / "n.pt")
     r = ember.load(tmp_path / "n.pt")
     _same(r["x"], x)
@@ -452,7 +454,7 @@ class _Exec:
         self.path = path
 
     def __reduce__(self):
-        return (exec, (f"open({self.path!r}, 'w').close()",))
+        return (exec, (f"open({str(self.path)!r}, 'w').close()",))
 
 
 class _Custom:
@@ -505,12 +507,11 @@ def test_safe_globals():
     name = f"{_Custom.__module__}._Custom"
     with pytest.raises(pickle.UnpicklingError, match=f"add_safe_globals\\(\\[{name}\\]\\)"):
         ember.load(io.BytesIO(data))
-    assert serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(data)) == \
-        [name, "copyreg._reconstructor"]
-    with serialization.safe_globals([_Custom, __import__("copyreg")._reconstructor]):
+    assert serialization.get_unsafe_globals_in_checkpoint(io.BytesIO(data)) == [name]
+    with serialization.safe_globals([_Custom]):
         assert ember.load(io.BytesIO(data))["c"].v == 3
     assert _Custom not in serialization.get_safe_globals()
-    serialization.add_safe_globals([(_Custom, name), __import__("copyreg")._reconstructor])
+    serialization.add_safe_globals([(_Custom, name)])
     try:
         assert ember.load(io.BytesIO(data))["c"].v == 3
     finally:
@@ -811,3 +812,15 @@ def test_safetensors_package_interop(tmp_path):
     assert torch.equal(load_file(tmp_path / "a.safetensors")["x"], torch.from_numpy(x.numpy()))
     save_file({"y": torch.arange(4)}, tmp_path / "b.safetensors")
     assert st.load_file(tmp_path / "b.safetensors")["y"].tolist() == [0, 1, 2, 3]
+
+
+def test_never_imports_torch(tmp_path):
+    import subprocess
+    code = ("import sys, ember, io\n"
+            "b = io.BytesIO(); ember.save({'m': ember.nn.Linear(2, 2).state_dict()}, b)\n"
+            "b.seek(0); ember.load(b)\n"
+            "b = io.BytesIO(); ember.save(ember.nn.Linear(2, 2), b)\n"
+            "b.seek(0); ember.load(b, weights_only=False)\n"
+            "assert 'torch' not in sys.modules, 'torch was imported'\n")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=root)

@@ -167,3 +167,9 @@ def test_pin_memory_without_accelerator():
     with pytest.raises(RuntimeError, match="Cannot access accelerator device when none is "
                                            "available"):
         x.pin_memory()
+
+
+def test_stride_of_empty_tensors_is_contiguous():
+    assert ember.zeros(2, 0, 3).stride() == (3, 3, 1)
+    assert ember.zeros(3, 2, 0).stride() == (2, 1, 1)
+    assert ember.zeros(0, 4).stride(0) == 4
