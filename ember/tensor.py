@@ -241,7 +241,9 @@ class Tensor:
 
     def stride(self, dim=None):
         a = self._data
-        if a.size == 0:   # NumPy gives zeros; PyTorch the contiguous strides (size 0 as 1)
+        if a.size == 0 and a.base is None:
+            # a new empty tensor: NumPy gives zeros, PyTorch the contiguous strides (size 0
+            # counted as 1); empty views keep the strides their op produced, in both
             st, acc = [], 1
             for n in reversed(a.shape):
                 st.append(acc)
