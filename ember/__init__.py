@@ -20,6 +20,7 @@ from .tensor_types import *  # noqa: F401,F403
 from . import _tensor_methods  # noqa: F401  (binds ops onto Tensor)
 from . import cuda
 from . import nn
+from .nn.functional._toplevel import *  # noqa: F401,F403  (torch.softmax, torch.conv2d, ...)
 from . import optim
 from . import utils
 from . import random

@@ -453,3 +453,11 @@ Tensor.geometric_ = random.geometric_
 Tensor.cauchy_ = random.cauchy_
 Tensor.log_normal_ = random.log_normal_
 Tensor.multinomial = random.multinomial
+
+# ---------------------------------------------------------------- nn
+# Tensor methods PyTorch defines whose implementations live in ember.nn.functional
+from .nn.functional import _toplevel as _nn  # noqa: E402  (nn sits above the ops layer)
+Tensor.softmax = lambda self, dim, dtype=None: _nn.softmax(self, dim, dtype)
+Tensor.log_softmax = lambda self, dim, dtype=None: _nn.log_softmax(self, dim, dtype)
+Tensor.prelu = _nn.prelu
+Tensor.hardshrink = _nn.hardshrink
