@@ -389,3 +389,23 @@ def test_hardtanh_module_deprecated_kwargs():
     with pytest.warns(FutureWarning, match="keyword argument `min_value` is deprecated"):
         m = ember.nn.Hardtanh(min_value=-2.0)
     assert m.min_val == -2.0
+
+
+@requires_torch
+@pytest.mark.parametrize("name", ["gelu", "gelu_tanh", "silu", "mish", "elu", "softplus",
+                                  "hardswish", "logsigmoid", "leaky_relu", "relu"])
+@pytest.mark.parametrize("weighted", [True, False])
+def test_large_inputs_blockwise(name, weighted):
+    # big enough for the cache-blocked kernels; weighted=False gives sum()'s broadcast grad
+    fn, kinks = POINTWISE[name]
+    check_op(fn, [_away_from(_x(300, 500), kinks)], weighted=weighted)
+    check_op(lambda L, a: fn(L, a.t()), [_away_from(_x(300, 500), kinks)], weighted=weighted)
+
+
+@requires_torch
+@pytest.mark.parametrize("fname", ["softmax", "log_softmax"])
+@pytest.mark.parametrize("shape,dim", [((300, 500), 1), ((300, 500), 0), ((4, 300, 120), 1),
+                                       ((2, 3, 40000), -1)])
+def test_softmax_large_blockwise(fname, shape, dim):
+    check_op(lambda L, x: getattr(F(L), fname)(x, dim), [_x(*shape)])
+    check_op(lambda L, x: getattr(F(L), fname)(x, dim), [_x(*shape)], weighted=False)

@@ -33,6 +33,10 @@ CONV2D = [
     ((4, 9, 8), (6, 4, 3, 3), dict(padding=1)),                       # unbatched
     ((1, 1, 28, 28), (10, 1, 5, 5), {}),                              # LeNet's conv1
     ((0, 4, 9, 8), (6, 4, 3, 3), {}),                                 # empty batch
+    # batch >= 8 with narrow outputs: the batch-innermost column layout
+    ((8, 10, 12, 12), (20, 10, 5, 5), {}),                            # LeNet's conv2
+    ((8, 4, 9, 8), (6, 2, 3, 3), dict(groups=2, padding=1, stride=(1, 2))),
+    ((9, 4, 7, 6), (6, 4, 2, 3), dict(dilation=(2, 1), padding=(0, 2))),
 ]
 
 
@@ -86,6 +90,8 @@ CONVT2D = [
     ((2, 4, 5, 6), (4, 3, 2, 2), dict(stride=1, dilation=2, output_padding=1)),  # op < dil
     ((4, 5, 6), (4, 3, 3, 3), dict(stride=2)),                                   # unbatched
     ((2, 4, 3, 3), (4, 3, 2, 2), dict(stride=2)),                                # upsampler
+    ((8, 4, 5, 6), (4, 3, 3, 3), dict(stride=2, padding=1, output_padding=1)),   # batch-inner
+    ((8, 4, 5, 6), (4, 6, 3, 3), dict(padding=1)),
 ]
 
 
@@ -106,6 +112,37 @@ def test_conv_transpose1d_3d():
              [_x(2, 4, 3, 4, 3), _x(4, 1, 3, 3, 2)], atol=1e-4)
 
 
+@requires_torch
+def test_conv_transpose_stride1_paths():
+    # wide outputs take the im2col route for the transposed conv, narrow ones col2im;
+    # padding beyond the kernel extent crops the padded input (negative padding inside)
+    check_op(lambda L, x, w: F(L).conv_transpose2d(x, w, padding=3, dilation=2,
+                                                   output_padding=1),
+             [_x(2, 2, 7, 8), _x(2, 6, 3, 3)], atol=1e-4)
+    check_op(lambda L, x, w: F(L).conv_transpose2d(x, w, padding=(0, 1), groups=2),
+             [_x(2, 4, 5, 6), _x(4, 3, 2, 3)], atol=1e-4)
+    check_op(lambda L, x, w: F(L).conv2d(x, w, padding=4), [_x(1, 6, 5, 5), _x(2, 6, 3, 3)],
+             atol=1e-4)
+
+
+def test_input_grad_routes_agree():
+    from ember.nn.functional import conv as C
+    for (xs, ws, stride, pad, dil, groups) in [
+            ((2, 4, 7, 6), (6, 2, 3, 2), (1, 1), ((1, 1), (0, 2)), (1, 2), 2),
+            ((1, 3, 5, 5), (2, 3, 3, 3), (1, 1), ((4, 4), (3, 3)), (1, 1), 1),
+            ((2, 2, 6, 5), (4, 2, 2, 2), (1, 1), ((0, 1), (1, 0)), (2, 1), 1)]:
+        geom = C._Geom(stride, pad, dil, groups)
+        out_sp = geom.out_size(xs[2:], ws[2:])
+        y = _x(xs[0], ws[0], *out_sp).astype(np.float64)
+        w = _x(*ws).astype(np.float64)
+        o = ws[0]
+        cols = C._gemm(w.reshape(groups, o // groups, -1).swapaxes(1, 2),
+                       C._to_groups(y).reshape(groups, o // groups, -1))
+        via_col2im = C._col2im(cols, geom, ws[2:], out_sp, xs)
+        via_conv = C._input_grad_by_conv(y, w, geom, xs)
+        np.testing.assert_allclose(via_conv, via_col2im, atol=1e-10)
+
+
 # ---------------------------------------------------------------- gradchecks (float64)
 @pytest.mark.parametrize("kw", [dict(stride=2, padding=(1, 0), groups=2, dilation=(1, 2)),
                                 dict(padding="same", groups=2)])
@@ -121,6 +158,13 @@ def test_gradcheck_conv_transpose2d():
     gradcheck_op(lambda L, x, w: F(L).conv_transpose2d(x, w, padding=1, output_padding=1,
                                                        dilation=2),
                  [_x(1, 2, 3, 3), _x(2, 2, 2, 2)], gradgrad=True)
+
+
+def test_gradcheck_batch_inner_layout():
+    gradcheck_op(lambda L, x, w: F(L).conv2d(x, w, padding=(1, 0)),
+                 [_x(8, 2, 3, 3), _x(3, 2, 2, 2)], gradgrad=True)
+    gradcheck_op(lambda L, x, w: F(L).conv_transpose2d(x, w, stride=2),
+                 [_x(8, 2, 2, 2), _x(2, 2, 2, 2)], gradgrad=True)
 
 
 def test_gradcheck_conv1d_conv3d():

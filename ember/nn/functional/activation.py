@@ -75,6 +75,37 @@ def _mask(cond, g):
     return m.view(g.dtype)
 
 
+# Multi-pass elementwise kernels run block by block: a block's float32 temporaries (256 KB)
+# stay in L2 cache across the ~10-30 NumPy passes, which is 3-5x faster on large arrays than
+# streaming every pass through memory.
+_BLOCK = 1 << 16
+
+
+def _blocked(fn, *arrays):
+    """fn(*arrays) (elementwise, equal shapes) evaluated block by block: over the flattened
+    arrays when they are contiguous, else over slices of the leading axis (a gradient that
+    is a broadcast view, as `sum()`'s is, has no flat form)."""
+    a0 = arrays[0]
+    n = a0.size
+    if n < 2 * _BLOCK or a0.__class__ is not np.ndarray:
+        return fn(*arrays)
+    if all(a.flags.c_contiguous for a in arrays):
+        src = [a.reshape(-1) for a in arrays]
+        step = _BLOCK
+    else:
+        step = max(1, _BLOCK // (n // a0.shape[0]))
+        if step * 2 > a0.shape[0]:
+            return fn(*arrays)
+        src = arrays
+    total = src[0].shape[0]
+    first = fn(*(a[:step] for a in src))
+    out = np.empty(src[0].shape, first.dtype)
+    out[:step] = first
+    for i in range(step, total, step):
+        out[i:i + step] = fn(*(a[i:i + step] for a in src))
+    return out.reshape(a0.shape)
+
+
 def _where(cond, a, b):
     """xp.where, skipping the (slow, branchy) select when cond is all one way."""
     xp = xp_of(cond)
@@ -108,6 +139,7 @@ class _Activation(Op):
     kernel = None
     int_ok = False
     may_warn = True
+    blocked = True      # run f and df block by block (see _blocked); off for one-pass ones
 
     @staticmethod
     def forward(ctx, x, params=()):
@@ -117,11 +149,18 @@ class _Activation(Op):
         xw = _work(x)
         if xw.ndim == 0:   # 0-dim: NumPy would hand back scalars, which `out=` can't take
             xw = xw.reshape(1)
+        xp, f = xp_of(x), ctx.f
+        if ctx.blocked:
+            def run():
+                return _blocked(lambda a: f(xp, a, *params), xw)
+        else:
+            def run():
+                return f(xp, xw, *params)
         if ctx.may_warn:
             with _quiet():
-                y = ctx.f(xp_of(x), xw, *params)
+                y = run()
         else:
-            y = ctx.f(xp_of(x), xw, *params)
+            y = run()
         if y.shape != x.shape:
             y = y.reshape(x.shape)
         if y.dtype != x.dtype:
@@ -149,11 +188,18 @@ class _ActivationGrad(Op):
         xw, gw = _work(x), _work(g)
         if xw.ndim == 0:
             xw, gw = xw.reshape(1), gw.reshape(1)
+        xp, df = xp_of(x), spec.df
+        if spec.blocked:
+            def run():
+                return _blocked(lambda b, a: df(xp, b, a, *params), gw, xw)
+        else:
+            def run():
+                return df(xp, gw, xw, *params)
         if spec.may_warn:
             with _quiet():
-                r = spec.df(xp_of(x), gw, xw, *params)
+                r = run()
         else:
-            r = spec.df(xp_of(x), gw, xw, *params)
+            r = run()
         if r.shape != g.shape:
             r = r.reshape(g.shape)
         return r.astype(g.dtype) if r.dtype != g.dtype else r
@@ -178,6 +224,7 @@ def _piecewise_linear():
 class Relu(_Activation):
     """max(x, 0): the gradient passes where the output is positive."""
     may_warn = False
+    blocked = False
 
     @staticmethod
     def f(xp, x):
@@ -860,19 +907,69 @@ def _softmax_kernel_check(x, name):
         raise _kernel_error(f"{name}_lastdim_kernel_impl", x.dtype)
 
 
+def _along_rows(fn, dim, *arrays):
+    """fn(*arrays) for a reduction along `dim`, evaluated over blocks of another axis so the
+    temporaries stay in cache (see _blocked)."""
+    a0 = arrays[0]
+    n = a0.size
+    axis = 0 if dim != 0 else 1
+    if n < 2 * _BLOCK or a0.ndim < 2 or a0.__class__ is not np.ndarray:
+        return fn(*arrays)
+    step = max(1, _BLOCK // (n // a0.shape[axis]))
+    if step * 2 > a0.shape[axis]:
+        return fn(*arrays)
+    out = np.empty(a0.shape, np.result_type(*arrays))
+    idx = [slice(None)] * a0.ndim
+    for i in range(0, a0.shape[axis], step):
+        idx[axis] = slice(i, i + step)
+        t = tuple(idx)
+        out[t] = fn(*(a[t] for a in arrays))
+    return out
+
+
+def _softmax_arr(x, dim):
+    e = x - x.max(axis=dim, keepdims=True)
+    xp_of(e).exp(e, out=e)
+    e /= e.sum(axis=dim, keepdims=True)
+    return e
+
+
+def _log_softmax_arr(x, dim):
+    xp = xp_of(x)
+    out = x - x.max(axis=dim, keepdims=True)
+    out -= xp.log(xp.exp(out).sum(axis=dim, keepdims=True))
+    return out
+
+
+def _softmax_grad_arr(g, y, dim):          # y * (g - sum(g * y))
+    r = g * y
+    r -= y * r.sum(axis=dim, keepdims=True)
+    return r
+
+
+def _log_softmax_grad_arr(g, y, dim):      # g - exp(y) * sum(g)
+    r = xp_of(y).exp(y)
+    r *= g.sum(axis=dim, keepdims=True)
+    return g - r
+
+
+def _softmax_kernel(fn, dim, *arrays):
+    """Run a softmax-family kernel on raw arrays: half precision in float32, 0-dim as 1-dim,
+    blocked along a non-reduced axis; the result in the first array's dtype and shape."""
+    ref = arrays[0]
+    work = [_work(a) for a in arrays]
+    if ref.ndim == 0:
+        work = [a.reshape(1) for a in work]
+    with _quiet():
+        r = _along_rows(lambda *a: fn(*a, dim), dim, *work)
+    return r.reshape(ref.shape).astype(ref.dtype, copy=False)
+
+
 class Softmax(Op):
     @staticmethod
     def forward(ctx, x, dim):
         _softmax_kernel_check(x, "softmax")
-        xp = xp_of(x)
-        xw = _work(x)
-        if xw.ndim == 0:
-            xw = xw.reshape(1)
-        with _quiet():
-            e = xw - xw.max(axis=dim, keepdims=True)
-            xp.exp(e, out=e)
-            e /= e.sum(axis=dim, keepdims=True)
-        y = e.reshape(x.shape).astype(x.dtype, copy=False)
+        y = _softmax_kernel(_softmax_arr, dim, x)
         if ctx.needs_input_grad:
             ctx.dim = dim
             ctx.save_for_backward(y)
@@ -884,10 +981,6 @@ class Softmax(Op):
         return SoftmaxBackwardData.apply(g, y, ctx.dim), None
 
 
-def _sum_keep(xp, a, dim):
-    return a.sum(axis=dim, keepdims=True) if a.ndim else a
-
-
 class SoftmaxBackwardData(Op):
     """y * (g - sum(g * y)): softmax's input gradient from its output y."""
 
@@ -896,11 +989,7 @@ class SoftmaxBackwardData(Op):
         if ctx.needs_input_grad:
             ctx.dim = dim
             ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, y)
-        xp = xp_of(y)
-        gw, yw = _work(g), _work(y)
-        r = gw * yw
-        r -= yw * _sum_keep(xp, r, dim)
-        return r.astype(g.dtype, copy=False)
+        return _softmax_kernel(_softmax_grad_arr, dim, g, y)
 
     @staticmethod
     def backward(ctx, u):
@@ -921,14 +1010,7 @@ class LogSoftmax(Op):
     @staticmethod
     def forward(ctx, x, dim):
         _softmax_kernel_check(x, "log_softmax")
-        xp = xp_of(x)
-        xw = _work(x)
-        if xw.ndim == 0:
-            xw = xw.reshape(1)
-        with _quiet():
-            out = xw - xw.max(axis=dim, keepdims=True)
-            out -= xp.log(xp.exp(out).sum(axis=dim, keepdims=True))
-        y = out.reshape(x.shape).astype(x.dtype, copy=False)
+        y = _softmax_kernel(_log_softmax_arr, dim, x)
         if ctx.needs_input_grad:
             ctx.dim = dim
             ctx.save_for_backward(y)
@@ -948,13 +1030,7 @@ class LogSoftmaxBackwardData(Op):
         if ctx.needs_input_grad:
             ctx.dim = dim
             ctx.save_for_backward(g if ctx.needs_input_grad[1] else None, y)
-        xp = xp_of(y)
-        gw, yw = _work(g), _work(y)
-        with _quiet():
-            r = xp.exp(yw)
-        r *= _sum_keep(xp, gw, dim)
-        r = gw - r
-        return r.astype(g.dtype, copy=False)
+        return _softmax_kernel(_log_softmax_grad_arr, dim, g, y)
 
     @staticmethod
     def backward(ctx, u):

@@ -67,9 +67,20 @@ def _compute_dtype(a):
 
 def _pad_input(x, geom):
     """x with the spatial zero padding applied (x itself when there is none)."""
-    pad = geom.pad
+    return _pad_spatial(x, geom.pad)
+
+
+def _pad_spatial(x, pad):
+    """Zero-pad (or, for negative amounts, crop) the spatial dims by (low, high) each."""
     if not any(lo or hi for lo, hi in pad):
         return x
+    if any(lo < 0 or hi < 0 for lo, hi in pad):
+        n_sp = x.shape[2:]
+        x = x[(slice(None), slice(None)) + tuple(
+            slice(max(0, -lo), n - max(0, -hi)) for n, (lo, hi) in zip(n_sp, pad))]
+        pad = tuple((max(0, lo), max(0, hi)) for lo, hi in pad)
+        if not any(lo or hi for lo, hi in pad):
+            return x
     xp = xp_of(x)
     sp = x.shape[2:]
     out = xp.zeros(x.shape[:2] + tuple(n + lo + hi for n, (lo, hi) in zip(sp, pad)), x.dtype)
@@ -77,32 +88,53 @@ def _pad_input(x, geom):
     return out
 
 
-def _im2col(xpad, geom, k, out_sp):
+def _batch_inner(n, out_sp):
+    """Whether to lay the columns out with the batch innermost, (C, *k, *out, N), instead
+    of (C, *k, N, *out). im2col/col2im copy runs as long as the innermost contiguous
+    stretch: one output row (out[-1] values) in the usual layout, a row times the batch
+    with the batch inside. Narrow outputs (LeNet's 8x8) gain 2x from it; wide ones lose to
+    the extra transposes."""
+    return len(out_sp) >= 2 and n >= 8 and out_sp[-1] <= 10
+
+
+def _im2col(xpad, geom, k, out_sp, bi=False):
     """Columns (G, C/G * prod(k), N * prod(out_sp)) of the padded input, ordered
-    (C, *k, N, *out) so the weight reshaped to (G, O/G, C/G * prod(k)) multiplies them in
-    one GEMM per group."""
+    (C, *k, N, *out) (or (C, *k, *out, N) with `bi`) so the weight reshaped to
+    (G, O/G, C/G * prod(k)) multiplies them in one GEMM per group."""
     xp = xp_of(xpad)
     n, c = xpad.shape[:2]
-    st = xpad.strides
-    sp_st = st[2:]
-    shape = (c,) + tuple(k) + (n,) + tuple(out_sp)
-    strides = ((st[1],) + tuple(d * s for d, s in zip(geom.dilation, sp_st)) + (st[0],)
-               + tuple(s * t for s, t in zip(geom.stride, sp_st)))
+    if bi:
+        xpad = xp.ascontiguousarray(xp.moveaxis(xpad, 0, -1))    # (C, *sp, N)
+        st = xpad.strides
+        sp_st, c_st, n_st = st[1:-1], st[0], st[-1]
+        shape = (c,) + tuple(k) + tuple(out_sp) + (n,)
+        strides = ((c_st,) + tuple(d * s for d, s in zip(geom.dilation, sp_st))
+                   + tuple(s * t for s, t in zip(geom.stride, sp_st)) + (n_st,))
+    else:
+        st = xpad.strides
+        sp_st = st[2:]
+        shape = (c,) + tuple(k) + (n,) + tuple(out_sp)
+        strides = ((st[1],) + tuple(d * s for d, s in zip(geom.dilation, sp_st)) + (st[0],)
+                   + tuple(s * t for s, t in zip(geom.stride, sp_st)))
     view = _xp_strided(xp)(xpad, shape, strides)
     g = geom.groups
     return view.reshape(g, (c // g) * math.prod(k), n * math.prod(out_sp))
 
 
-def _col2im(cols, geom, k, out_sp, in_shape):
-    """Adjoint of `_im2col`: sum the columns (C, *k, N, *out) back into an input-shaped
-    array. Each kernel position adds one strided slice; slices are clipped to the unpadded
-    input, so no padded buffer is built and cropped."""
+def _col2im(cols, geom, k, out_sp, in_shape, bi=False):
+    """Adjoint of `_im2col`: sum the columns back into an input-shaped array. Each kernel
+    position adds one strided slice; slices are clipped to the unpadded input, so no
+    padded buffer is built and cropped."""
     xp = xp_of(cols)
     n, c = in_shape[:2]
-    sp = in_shape[2:]
-    cols = cols.reshape((c,) + tuple(k) + (n,) + tuple(out_sp))
-    dx = xp.zeros((n, c) + tuple(sp), cols.dtype)
-    dxt = dx.swapaxes(0, 1)
+    sp = tuple(in_shape[2:])
+    if bi:
+        cols = cols.reshape((c,) + tuple(k) + tuple(out_sp) + (n,))
+        dxt = xp.zeros((c,) + sp + (n,), cols.dtype)
+    else:
+        cols = cols.reshape((c,) + tuple(k) + (n,) + tuple(out_sp))
+        dx = xp.zeros((n, c) + sp, cols.dtype)
+        dxt = dx.swapaxes(0, 1)
     ranges = []
     for m, (lo, _), d, s, o, kk in zip(sp, geom.pad, geom.dilation, geom.stride, out_sp, k):
         per_pos = []
@@ -120,17 +152,26 @@ def _col2im(cols, geom, k, out_sp, in_shape):
         sl = [r[p] for r, p in zip(ranges, pos)]
         if any(x is None for x in sl):
             continue
-        dst = (slice(None), slice(None)) + tuple(a for a, _ in sl)
-        src = (slice(None),) + pos + (slice(None),) + tuple(b for _, b in sl)
+        if bi:
+            dst = (slice(None),) + tuple(a for a, _ in sl)
+            src = (slice(None),) + pos + tuple(b for _, b in sl)
+        else:
+            dst = (slice(None), slice(None)) + tuple(a for a, _ in sl)
+            src = (slice(None),) + pos + (slice(None),) + tuple(b for _, b in sl)
         dxt[dst] += cols[src]
+    if bi:
+        return xp.ascontiguousarray(xp.moveaxis(dxt, -1, 0))
     return dx
 
 
-def _to_groups(y):
-    """(N, O, *sp) -> (O, N * prod(sp)) contiguous: output-space data as GEMM rows."""
+def _to_groups(y, bi=False):
+    """(N, O, *sp) -> (O, N * prod(sp)) contiguous, ordered (O, N, *sp) or, with `bi`,
+    (O, *sp, N): output-space data as GEMM rows."""
     xp = xp_of(y)
     n, o = y.shape[:2]
     m = math.prod(y.shape[2:])
+    if bi:
+        return xp.ascontiguousarray(y.reshape(n, o, m).transpose(1, 2, 0)).reshape(o, n * m)
     return xp.ascontiguousarray(y.reshape(n, o, m).swapaxes(0, 1)).reshape(o, n * m)
 
 
@@ -146,6 +187,50 @@ def _conj(t):
 
 
 # ---------------------------------------------------------------- the three ops
+def _conv_raw(x, w, b, geom, ct):
+    """conv(x, w) + b on arrays -> (y, the column matrix)."""
+    if ct is not None:
+        x, w = x.astype(ct), w.astype(ct)
+        b = None if b is None else b.astype(ct)
+    k = w.shape[2:]
+    n = x.shape[0]
+    o = w.shape[0]
+    out_sp = geom.out_size(x.shape[2:], k)
+    bi = _batch_inner(n, out_sp)
+    cols = _im2col(_pad_input(x, geom), geom, k, out_sp, bi)
+    g = geom.groups
+    y = _gemm(w.reshape(g, o // g, cols.shape[1]), cols)
+    if bi:
+        y = y.reshape(o, math.prod(out_sp), n).transpose(2, 0, 1)
+    else:
+        y = y.reshape(o, n, math.prod(out_sp)).swapaxes(0, 1)
+    if b is not None:
+        # the bias add also makes the (N, O, L) copy of the GEMM's (O, N, L) result
+        y = y + b[:, None]
+    else:
+        y = xp_of(x).ascontiguousarray(y)
+    return y.reshape((n, o) + out_sp), cols
+
+
+def _input_grad_by_conv(y, w, geom, in_shape):
+    """conv^T(y, w) for stride 1, computed as a correlation of the zero-padded y with the
+    flipped, channel-transposed kernel: im2col + one GEMM instead of GEMM + col2im, whose
+    prod(kernel) strided adds are memory-bound and single-threaded."""
+    nd = len(geom.stride)
+    g = geom.groups
+    o, cg = w.shape[:2]
+    k = w.shape[2:]
+    flip = (slice(None), slice(None), slice(None)) + (slice(None, None, -1),) * nd
+    wt = w.reshape((g, o // g, cg) + k).swapaxes(1, 2)[flip].reshape((g * cg, o // g) + k)
+    pads = []
+    for d, kk, (lo, _), so, si in zip(geom.dilation, k, geom.pad, y.shape[2:], in_shape[2:]):
+        p_lo = d * (kk - 1) - lo
+        pads.append((p_lo, si + d * (kk - 1) - so - p_lo))
+    geom_t = _Geom((1,) * nd, ((0, 0),) * nd, geom.dilation, g)
+    x, _ = _conv_raw(_pad_spatial(y, tuple(pads)), wt, None, geom_t, None)
+    return x
+
+
 class _Conv(Op):
     """y = conv(x, w) + b."""
     _name = "ConvolutionBackward0"
@@ -153,23 +238,7 @@ class _Conv(Op):
     @staticmethod
     def forward(ctx, x, w, b, geom):
         ct = _compute_dtype(x)
-        xc, wc = (x, w) if ct is None else (x.astype(ct), w.astype(ct))
-        k = w.shape[2:]
-        n = x.shape[0]
-        o = w.shape[0]
-        xpad = _pad_input(xc, geom)
-        out_sp = geom.out_size(x.shape[2:], k)
-        cols = _im2col(xpad, geom, k, out_sp)
-        g = geom.groups
-        y = _gemm(wc.reshape(g, o // g, cols.shape[1]), cols)
-        y = y.reshape(o, n, math.prod(out_sp)).swapaxes(0, 1)
-        xp = xp_of(x)
-        if b is not None:
-            # the bias add also makes the (N, O, L) copy of the GEMM's (O, N, L) result
-            y = y + (b if ct is None else b.astype(ct))[:, None]
-        else:
-            y = xp.ascontiguousarray(y)
-        y = y.reshape((n, o) + out_sp)
+        y, cols = _conv_raw(x, w, b, geom, ct)
         if ct is not None:
             y = y.astype(x.dtype)
         needs = ctx.needs_input_grad
@@ -210,10 +279,18 @@ class _ConvInputGrad(Op):
         k = w.shape[2:]
         g = geom.groups
         o = w.shape[0]
-        w3 = wc.reshape(g, o // g, math.prod(w.shape[1:])).swapaxes(1, 2)
-        nl = y.shape[0] * math.prod(y.shape[2:])
-        cols = _gemm(w3, _to_groups(yc).reshape(g, o // g, nl))
-        x = _col2im(cols, geom, k, y.shape[2:], in_shape)
+        # stride 1: im2col + GEMM beats GEMM + col2im unless y has many more channels
+        # (im2col copies O*k values per input position, col2im adds C*k)
+        c_in = w.shape[1] * g
+        if all(s == 1 for s in geom.stride) and \
+                o * math.prod(in_shape[2:]) <= 1.5 * c_in * math.prod(y.shape[2:]):
+            x = _input_grad_by_conv(yc, wc, geom, in_shape)
+        else:
+            w3 = wc.reshape(g, o // g, math.prod(w.shape[1:])).swapaxes(1, 2)
+            nl = y.shape[0] * math.prod(y.shape[2:])
+            bi = _batch_inner(y.shape[0], y.shape[2:])
+            cols = _gemm(w3, _to_groups(yc, bi).reshape(g, o // g, nl))
+            x = _col2im(cols, geom, k, y.shape[2:], in_shape, bi)
         if b is not None:
             x += (b if ct is None else b.astype(ct)).reshape((-1,) + (1,) * (x.ndim - 2))
         if ct is not None:
@@ -255,11 +332,12 @@ class _ConvWeightGrad(Op):
         xc, yc = (x, y) if ct is None else (x.astype(ct), y.astype(ct))
         k = w_shape[2:]
         out_sp = y.shape[2:]
+        bi = _batch_inner(x.shape[0], out_sp)     # the same layout as the forward's cols
         if cols is None:
-            cols = _im2col(_pad_input(xc, geom), geom, k, out_sp)
+            cols = _im2col(_pad_input(xc, geom), geom, k, out_sp, bi)
         g = geom.groups
         o = w_shape[0]
-        y3 = _to_groups(yc).reshape(g, o // g, y.shape[0] * math.prod(out_sp))
+        y3 = _to_groups(yc, bi).reshape(g, o // g, y.shape[0] * math.prod(out_sp))
         # cols @ y^T (M = C*k rows) keeps OpenBLAS busier than y @ cols^T (M = O rows)
         w = _gemm(cols, y3.swapaxes(1, 2)).swapaxes(1, 2).reshape(w_shape)
         if ct is not None:

@@ -1164,9 +1164,8 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
 
 
 def _pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
-    """torch.pairwise_distance: the p-norm of x1 - x2 + eps over the last dim."""
-    out_dim = max(x1.ndim, x2.ndim)
-    return _red.norm(x1 - x2 + eps, p, out_dim - 1, keepdim)
+    from .linear import pairwise_distance   # lazily: linear imports this module's siblings
+    return pairwise_distance(x1, x2, p, eps, keepdim)
 
 
 def _check_triplet_dims(anchor, positive, negative):

@@ -249,24 +249,9 @@ class TripletMarginLoss(_Loss):
 
 
 def _pairwise_distance_module():
-    """nn.PairwiseDistance() (the default distance); a private stand-in with the same name
-    and behaviour while ember.nn.modules.distance doesn't provide it."""
-    from . import distance
-    cls = getattr(distance, "PairwiseDistance", None)
-    return cls() if cls is not None else _PairwiseDistance()
-
-
-class _PairwiseDistance(Module):
-    def __init__(self, p=2.0, eps=1e-6, keepdim=False):
-        super().__init__()
-        self.norm, self.eps, self.keepdim = p, eps, keepdim
-
-    def _get_name(self):
-        return "PairwiseDistance"
-
-    def forward(self, x1, x2):
-        from ..functional.loss import _pairwise_distance
-        return _pairwise_distance(x1, x2, self.norm, self.eps, self.keepdim)
+    """nn.PairwiseDistance(), the default distance function."""
+    from .distance import PairwiseDistance
+    return PairwiseDistance()
 
 
 class TripletMarginWithDistanceLoss(_Loss):
