@@ -4,6 +4,7 @@ This module only re-exports; see DESIGN.md for the layers.
 """
 __version__ = "0.1.0"
 
+from . import _warnings  # noqa: F401  (NumPy's inf/nan warnings, silenced as in PyTorch)
 from . import dtypes
 from .dtypes import (dtype, float16, half, bfloat16, float32, float, float64, double,
                      complex64, cfloat, complex128, cdouble, uint8, int8, int16, short, int32,
@@ -24,6 +25,11 @@ from .nn.functional._toplevel import *  # noqa: F401,F403  (torch.softmax, torch
 from . import optim
 from . import utils
 from . import random
+from . import fft, special
+from .fft import stft, istft
+from . import distributions
+from . import linalg
+globals().update(linalg.__toplevel__)  # torch.det, torch.svd, torch.qr, ... (older API)
 from . import hub
 from .serialization import save, load
 from ._tensor_str import set_printoptions, get_printoptions

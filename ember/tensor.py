@@ -265,7 +265,8 @@ class Tensor:
     def storage_offset(self):
         a = self._data
         base = a
-        while getattr(base, "base", None) is not None and hasattr(base.base, "shape"):
+        # the owning array (a base that isn't an array, e.g. a memoryview, ends the walk)
+        while isinstance(getattr(base, "base", None), type(base)):
             base = base.base
         return (_ptr(a) - _ptr(base)) // a.itemsize
 
@@ -286,10 +287,6 @@ class Tensor:
 
     def is_signed(self):
         return self.dtype.is_signed
-
-    @property
-    def is_shared(self):
-        return lambda: False
 
     def __len__(self):
         if self._data.ndim == 0:

@@ -173,3 +173,15 @@ def test_stride_of_empty_tensors_is_contiguous():
     assert ember.zeros(2, 0, 3).stride() == (3, 3, 1)
     assert ember.zeros(3, 2, 0).stride() == (2, 1, 1)
     assert ember.zeros(0, 4).stride(0) == 4
+
+
+def test_no_numpy_warnings_for_inf_nan_but_user_numpy_still_warns():
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        import importlib
+        importlib.reload(importlib.import_module("ember._warnings"))
+        x = ember.tensor([0.0, 1.0])
+        (1.0 / x, ember.log(x), x * float("inf"), ember.sqrt(-x - 1))
+        with pytest.raises(RuntimeWarning):
+            np.array([1.0]) / np.array([0.0])

@@ -120,3 +120,4 @@ class _VariableClass(metaclass=_VariableMeta):
 
 Variable = _VariableClass
 variable = Variable
+from . import functional  # noqa: E402  (jacobian, hessian, vjp, jvp, hvp, vhp)

@@ -264,6 +264,8 @@ def _validate(node, i, g, edge):
                                f"- got {list(g.shape) if g is not None else '?'} but expected "
                                f"shape compatible with {list(shape)}")
     if g.dtype is not dt:
+        if g.dtype.is_complex and not dt.is_complex:
+            g = g.real   # PyTorch keeps the real part of a real input's gradient, silently
         g = g.to(dt)
     return g
 

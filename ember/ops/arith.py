@@ -25,6 +25,8 @@ def _cast(a, npdt):
 
 
 def _conj(t):
+    if isinstance(t, complex):   # a Python complex operand is saved as it is
+        return t.conjugate()
     return t.conj() if isinstance(t, Tensor) and t.dtype.is_complex else t
 
 

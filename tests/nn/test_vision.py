@@ -110,6 +110,22 @@ def test_interpolate_nearest_index_rounding():
 
 
 @requires_torch
+def test_interpolate_and_pad_sparse_route(monkeypatch):
+    # large maps gather forward and sum with reduceat backward instead of a dense matrix
+    from ember.nn.functional import pooling
+    monkeypatch.setattr(pooling, "_DENSE_TAPS", 0)
+    x = _x(2, 3, 5, 6)
+    for kw in [dict(size=(7, 9), mode="bilinear"), dict(size=(3, 4), mode="bicubic"),
+               dict(size=(4, 5), mode="bilinear", antialias=True), dict(size=(11, 4)),
+               dict(size=(3, 4), mode="area")]:
+        check_op(lambda L, x: F(L).interpolate(x, **kw), [x])
+    check_op(lambda L, x: F(L).pad(x, (2, 1, -1, 3), mode="reflect"), [x])
+    check_op(lambda L, x: F(L).pad(x, (2, 1, 1, 3), mode="circular"), [x])
+    gradcheck_op(lambda L, x: F(L).interpolate(x, size=(3, 7), mode="bilinear"),
+                 [_x(1, 1, 4, 5)], gradgrad=True)
+
+
+@requires_torch
 def test_upsample_modules():
     cases = [("Upsample", dict(scale_factor=2)),
              ("Upsample", dict(size=(3, 4), mode="bilinear", align_corners=True)),
@@ -234,6 +250,8 @@ GRADCHECKS = {
     "pad_circular": (lambda L, x: F(L).pad(x, (2, -1, 1, 3), mode="circular"),
                      [(1, 2, 4, 5)]),
     "nearest": (lambda L, x: F(L).interpolate(x, size=(7, 3)), [(1, 2, 4, 5)]),
+    "nearest_x3": (lambda L, x: F(L).interpolate(x, scale_factor=3), [(1, 2, 2, 3)]),
+    "nearest_3d": (lambda L, x: F(L).interpolate(x, scale_factor=(2, 1, 3)), [(1, 1, 2, 2, 2)]),
     "bilinear": (lambda L, x: F(L).interpolate(x, scale_factor=1.5, mode="bilinear"),
                  [(1, 2, 4, 5)]),
     "bicubic": (lambda L, x: F(L).interpolate(x, size=(3, 7), mode="bicubic",

@@ -5,9 +5,10 @@ slice of the (padded) input holds that position for every output at once, so a p
 loop of prod(kernel) whole-array NumPy ops (4 for the usual 2x2), never a loop over pixels.
 
 Ops come in adjoint pairs, so every gradient is itself differentiable:
-* max pool: `_MaxPool` records, per output, which window position won (an int8 array; the
-  first maximum, NaN winning as in PyTorch); its gradient `_WinScatter` sends the gradient
-  to that position, and `_WinGather` (the adjoint of the scatter) reads it back.
+* max pool: `_MaxPool` records, per output, which window position won (a small-int array,
+  int8 for windows up to 127 positions; the first maximum, the last NaN, as PyTorch's
+  kernel picks); its gradient `_WinScatter` sends the gradient to that position, and
+  `_WinGather` (the adjoint of the scatter) reads it back.
 * avg pool: `_AvgPool` / `_AvgSpread`.
 * adaptive average pooling and `interpolate` share `_AxisTaps`: a separable map where each
   output along an axis is a weighted sum of a few input positions.
@@ -25,7 +26,6 @@ from ... import dtypes as _dt
 from ...tensor import Tensor
 from ...autograd.function import Op
 from ...ops._util import xp_of
-from ...ops import unary as _unary
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
            "max_pool2d_with_indices", "max_pool3d_with_indices", "max_unpool1d",
@@ -384,10 +384,13 @@ class _AvgSpread(Op):
 # ---------------------------------------------------------------- separable taps
 class _AxisTaps(Op):
     """out = M_k ... M_1 x, each M_i acting along one axis: output j along that axis is
-    sum_t w[j, t] * x[idx[j, t]]. `spec` is a tuple of (axis, idx, w) with idx (out, T)
-    non-decreasing in j (true of every interpolation and adaptive window), which lets the
-    adjoint sum with `reduceat` instead of a scatter. With `adjoint=True` the op applies
-    the transposed maps in reverse order (the gradient), so each is the other's backward."""
+    sum_t w[j, t] * x[idx[j, t]] (`spec` is a tuple of (axis, idx (out, T), w or None)).
+    With `adjoint=True` the op applies the transposed maps in reverse order (the gradient),
+    so each direction is the other's backward.
+
+    While M_i is small (in * out <= _DENSE_TAPS) it is applied as a dense matrix product
+    along the axis: BLAS beats T gathers forward and, by far, a scatter-add backward.
+    Larger maps gather forward and sum backward with `reduceat` over sorted targets."""
 
     @staticmethod
     def forward(ctx, x, spec, in_shape, adjoint, name):
@@ -427,7 +430,48 @@ def _bshape(ndim, axis, n):
     return shape
 
 
+_DENSE_TAPS = 1 << 18
+
+
+def _dense_ok(x, idx, n_in):
+    return x.dtype.kind in "fc" and idx.shape[0] * n_in <= _DENSE_TAPS
+
+
+def _taps_matrix(idx, w, n_in, dtype):
+    """The map as a dense (out, in) matrix."""
+    m = np.zeros((idx.shape[0], n_in))
+    rows = np.repeat(np.arange(idx.shape[0]), idx.shape[1])
+    np.add.at(m, (rows, idx.ravel()), 1.0 if w is None else w.ravel().astype(np.float64))
+    return m.astype(dtype)
+
+
+def _matmul_axis(x, m, axis, xp):
+    """Apply matrix m (p, q) along `axis` of x (size q there)."""
+    shape = x.shape
+    lead, trail = math.prod(shape[:axis]), math.prod(shape[axis + 1:])
+    m = xp.asarray(m)
+    if trail == 1:
+        out = xp.ascontiguousarray(x).reshape(lead, shape[axis]) @ m.T
+    else:
+        out = xp.matmul(m, xp.ascontiguousarray(x).reshape(lead, shape[axis], trail))
+    return out.reshape(shape[:axis] + (m.shape[0],) + shape[axis + 1:])
+
+
+def _repeat_factor(idx, w, n_in):
+    """r when the map repeats every input r times (nearest upsampling by an integer)."""
+    n_out = idx.shape[0]
+    if w is not None or idx.shape[1] != 1 or n_out % n_in:
+        return None
+    r = n_out // n_in
+    return r if np.array_equal(idx[:, 0], np.arange(n_out) // r) else None
+
+
 def _taps_apply(x, axis, idx, w, xp):
+    r = _repeat_factor(idx, w, x.shape[axis])
+    if r is not None:
+        return xp.repeat(x, r, axis=axis)
+    if w is not None and _dense_ok(x, idx, x.shape[axis]):
+        return _matmul_axis(x, _taps_matrix(idx, w, x.shape[axis], x.dtype), axis, xp)
     out = None
     for t in range(idx.shape[1]):
         v = xp.take(x, xp.asarray(idx[:, t]), axis=axis)
@@ -442,6 +486,16 @@ def _taps_apply(x, axis, idx, w, xp):
 
 
 def _taps_adjoint(g, axis, idx, w, n_in, xp):
+    r = _repeat_factor(idx, w, n_in)
+    if r is not None:
+        # r strided slices added (a reduction over a tiny inner axis is ~20x slower)
+        lead = (slice(None),) * axis
+        out = g[lead + (slice(0, None, r),)].copy()
+        for i in range(1, r):
+            out += g[lead + (slice(i, None, r),)]
+        return out
+    if _dense_ok(g, idx, n_in):
+        return _matmul_axis(g, _taps_matrix(idx, w, n_in, g.dtype).T, axis, xp)
     shape = list(g.shape)
     shape[axis] = n_in
     out = xp.zeros(shape, g.dtype)

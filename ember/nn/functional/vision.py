@@ -16,7 +16,7 @@ import warnings
 import numpy as np
 
 from ... import dtypes as _dt
-from ...tensor import Tensor
+from ...tensor import Tensor, _make
 from ...autograd.function import Op
 from ...ops._util import xp_of
 from . import pooling as _pool
@@ -442,12 +442,6 @@ def _source_coord(coord, size, padding_mode, align_corners):
     return c
 
 
-def _gather_planes(flat, idx, c):
-    """flat (N, C, S), idx (N, L) int -> (N, C, L)."""
-    n, l_ = idx.shape
-    return flat.gather(2, idx.reshape(n, 1, l_).expand(n, c, l_))
-
-
 def _cubic_coeffs(t):
     a = -0.75
 
@@ -498,40 +492,50 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
               for d in range(nd)]
     flat = input.reshape(n, c, -1)
     strides = [math.prod(sizes[d + 1:]) for d in range(nd)]
+    xp = xp_of(input._data)
+    length = g.shape[1]
+    dt = input._data.dtype
+
+    def const(a):
+        return _make(xp.asarray(a), input._device)
 
     def corner(idxs):
-        """Values at integer corner indices (list per dim, Tensors (N, L)), zero outside."""
+        """Values at integer corner indices (arrays (N, L) per dim; the index arithmetic
+        needs no gradient, so it stays in raw arrays) and the in-bounds mask."""
         inside = None
         lin = 0
         for d, ix in enumerate(idxs):
             ok = (ix >= 0) & (ix <= sizes[d] - 1)
             inside = ok if inside is None else inside & ok
-            lin = lin + ix.clamp(0, sizes[d] - 1).long() * strides[d]
-        vals = _gather_planes(flat, lin, c)
-        return vals, inside
+            lin = lin + xp.clip(ix, 0, sizes[d] - 1).astype(np.int64) * strides[d]
+        idx = const(lin.reshape(n, 1, length)).expand(n, c, length)
+        return flat.gather(2, idx), inside
+
+    def raw(t):
+        return t.detach()._data
 
     if mode == "nearest":
-        idxs = [co.detach().round() for co in coords]
-        vals, inside = corner(idxs)
-        out = vals * inside.unsqueeze(1).to(input.dtype)
+        vals, inside = corner([xp.rint(raw(co)) for co in coords])
+        out = vals * const(inside.astype(dt)[:, None])
         if grid.requires_grad:
             out = _ZeroGradFrom.apply(out, grid)
     elif mode == "bilinear":
-        base = [co.detach().floor() for co in coords]
-        frac = [co - b for co, b in zip(coords, base)]
+        base = [xp.floor(raw(co)) for co in coords]
+        frac = [co - const(b) for co, b in zip(coords, base)]
         out = 0
         for bits in range(2 ** nd):
-            idxs, w = [], 1
+            idxs, w = [], None
             for d in range(nd):
                 hi = (bits >> (nd - 1 - d)) & 1
                 idxs.append(base[d] + hi)
-                w = w * (frac[d] if hi else 1 - frac[d])
+                f = frac[d] if hi else 1 - frac[d]
+                w = f if w is None else w * f
             vals, inside = corner(idxs)
-            out = out + vals * (w * inside.to(input.dtype)).unsqueeze(1)
+            out = out + vals * (w * const(inside.astype(dt))).unsqueeze(1)
     else:   # bicubic: 4x4 taps, coordinates not clipped first, each tap padded on its own
-        raw = [_unnormalize(g[..., 1 - d], sizes[d], align_corners) for d in range(2)]
-        base = [r.detach().floor() for r in raw]
-        coef = [_cubic_coeffs(r - b) for r, b in zip(raw, base)]
+        src = [_unnormalize(g[..., 1 - d], sizes[d], align_corners) for d in range(2)]
+        base = [xp.floor(raw(r)) for r in src]
+        coef = [_cubic_coeffs(r - const(b)) for r, b in zip(src, base)]
         out = 0
         for i in range(4):
             for j in range(4):
@@ -539,23 +543,35 @@ def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corner
                 for d, k in ((0, i), (1, j)):
                     pos = base[d] + (k - 1)
                     if padding_mode != "zeros":
-                        pos = _source_coord_index(pos, sizes[d], padding_mode, align_corners)
+                        pos = _source_coord_index(pos, sizes[d], padding_mode, align_corners,
+                                                  xp)
                     idxs.append(pos)
                 vals, inside = corner(idxs)
                 w = coef[0][i] * coef[1][j]
-                out = out + vals * (w * inside.to(input.dtype)).unsqueeze(1)
+                out = out + vals * (w * const(inside.astype(dt))).unsqueeze(1)
     return out.reshape((n, c) + out_sp)
 
 
-def _source_coord_index(pos, size, padding_mode, align_corners):
+def _np_reflect(coord, twice_low, twice_high, xp):
+    if twice_low == twice_high:
+        return coord * 0
+    lo = twice_low / 2
+    span = (twice_high - twice_low) / 2
+    c = xp.abs(coord - lo)
+    flips = xp.floor(c / span)
+    extra = xp.fmod(c, span)
+    return xp.where(flips % 2 == 0, extra + lo, span - extra + lo)
+
+
+def _source_coord_index(pos, size, padding_mode, align_corners, xp):
     """Padding applied to an integer tap position (bicubic's get_value_bounded)."""
     if padding_mode == "border":
-        return pos.clamp(0, size - 1)
+        return xp.clip(pos, 0, size - 1)
     if align_corners:
-        r = _reflect(pos, 0, 2 * (size - 1))
+        r = _np_reflect(pos, 0, 2 * (size - 1), xp)
     else:
-        r = _reflect(pos, -1, 2 * size - 1)
-    return r.clamp(0, size - 1).floor()
+        r = _np_reflect(pos, -1, 2 * size - 1, xp)
+    return xp.floor(xp.clip(r, 0, size - 1))
 
 
 def _linspace_from_neg_one(num_steps, align_corners, dtype, device):

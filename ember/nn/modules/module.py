@@ -438,7 +438,8 @@ class Module:
         return self._apply(lambda t: t.type(dst_type))
 
     def share_memory(self):
-        return self
+        """Move every parameter and buffer into shared memory (Hogwild training)."""
+        return self._apply(lambda t: t.share_memory_())
 
     # ------------------------------------------------------------------ state dict
     def _save_to_state_dict(self, destination, prefix, keep_vars):
