@@ -20,7 +20,7 @@ import numpy as np
 from . import dtypes as _dt
 from . import return_types as _rt
 from .tensor import Tensor, _make
-from .autograd.function import Op
+from .autograd.function import Function as _Function, Op
 from .ops import blas as _blas, creation as _cr, reduce as _reduce, shape as _shape
 from .ops import index as _index
 from .ops._util import write_out, wrap_dim, xp_of, _type_word
@@ -1518,9 +1518,30 @@ def cholesky_solve(input, input2, upper=False, *, out=None):
                            f"{_type_word(input.dtype)} and A of type "
                            f"{_type_word(input2.dtype)} instead.")
     _check_float(input2, "cholesky_solve")
-    L = input2.mH if upper else input2
-    Y = solve_triangular(L, input, upper=False)
-    return _write_outs(solve_triangular(L.mH, Y, upper=True), out)
+    return _write_outs(_CholeskySolve.apply(input, input2, upper), out)
+
+
+class _CholeskySolve(_Function):
+    """X = (L L^H)^{-1} B. Its own node because PyTorch's gradient for the factor is the full
+    matrix -(gB X^H + X gB^H) L (the factor treated as dense), not the triangle a composition
+    of triangular solves would give."""
+
+    @staticmethod
+    def forward(ctx, B, factor, upper):
+        L = factor.mH if upper else factor
+        X = solve_triangular(L.mH, solve_triangular(L, B, upper=False), upper=True)
+        ctx.save_for_backward(factor, X)
+        ctx.upper = upper
+        return X
+
+    @staticmethod
+    def backward(ctx, gX):
+        factor, X = ctx.saved_tensors
+        g_b = cholesky_solve(gX, factor, ctx.upper)
+        common = g_b.matmul(X.mH)
+        common = common + common.mH
+        g_factor = -(factor.matmul(common) if ctx.upper else common.matmul(factor))
+        return g_b, g_factor, None
 
 
 def cholesky_inverse(input, upper=False, *, out=None):

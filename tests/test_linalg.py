@@ -628,3 +628,23 @@ def test_float32_stays_float32(rng):
               lambda x: ember.linalg.lu_factor(x).LU, lambda x: ember.linalg.qr(x).Q]:
         assert f(a @ a.mT).dtype is ember.float32
     assert ember.linalg.eigvals(a).dtype is ember.complex64
+
+
+@pytest.mark.parametrize("upper", [False, True])
+def test_cholesky_solve_factor_gradient_is_dense_like_torch(upper):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(3)
+    A = rng.standard_normal((2, 3, 3))
+    A = A @ A.transpose(0, 2, 1) + 3 * np.eye(3)
+    F = np.linalg.cholesky(A)
+    F = F.transpose(0, 2, 1) if upper else F
+    B = rng.standard_normal((2, 3, 2))
+    w = rng.standard_normal((2, 3, 2))
+    res = []
+    for lib in (ember, torch):
+        b = lib.tensor(B, requires_grad=True)
+        f = lib.tensor(F, requires_grad=True)
+        (lib.cholesky_solve(b, f, upper) * lib.tensor(w)).sum().backward()
+        res.append((b.grad.numpy(), f.grad.numpy()))
+    np.testing.assert_allclose(res[0][0], res[1][0], rtol=1e-8, atol=1e-10)
+    np.testing.assert_allclose(res[0][1], res[1][1], rtol=1e-8, atol=1e-10)
