@@ -404,6 +404,8 @@ class Prod(Op):
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
+        if x.dtype.is_complex:   # the gradient of a holomorphic f is g * conj(f')
+            x, out = x.conj(), out.conj()
         return _prod_backward(g, x, out, ctx.dims, ctx.keepdim), None, None, None
 
 
@@ -1008,6 +1010,8 @@ class Cumprod(Op):
     @staticmethod
     def backward(ctx, g):
         x, out = ctx.saved_tensors
+        if x.dtype.is_complex:   # the gradient of a holomorphic f is g * conj(f')
+            x, out = x.conj(), out.conj()
         return _cumprod_backward(g, x, out, ctx.dim, ctx.reverse), None, None
 
 

@@ -748,3 +748,14 @@ def test_tensor_methods_exist():
              "bincount"]
     for n in names:
         assert hasattr(torch.Tensor, n) and hasattr(ember.Tensor, n), n
+
+
+@pytest.mark.parametrize("fn", [lambda lib, t: t.prod(), lambda lib, t: t.prod(1),
+                                lambda lib, t: t.cumprod(1), lambda lib, t: t.cumprod(0)])
+@pytest.mark.parametrize("with_zero", [False, True])
+def test_complex_prod_cumprod_gradients(fn, with_zero):
+    rng = np.random.default_rng(4)
+    x = (rng.standard_normal((3, 4)) + 1j * rng.standard_normal((3, 4))).astype(np.complex128)
+    if with_zero:
+        x[1, 2] = 0
+    check_op(lambda lib, t: fn(lib, t), [x], atol=1e-10, rtol=1e-8)
