@@ -26,8 +26,8 @@ from PIL import Image  # noqa: E402
 
 MNIST_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared",
                          "data", "mnist")
-if not os.path.isdir(MNIST_DIR):
-    MNIST_DIR = "/work/shared/data/mnist"
+if not os.path.isdir(MNIST_DIR):   # the real MNIST subset inside the package (same format)
+    MNIST_DIR = os.path.join(os.path.dirname(ember.__file__), "_data", "MNIST", "raw")
 N = 64   # images per split in the small test files
 
 
