@@ -196,6 +196,25 @@ def _snapshot_saved_self(x, fn):
     fn._saved_versions = [0 if s is x else v for s, v in zip(saved, fn._saved_versions)]
 
 
+def infer_size(*shapes):
+    """PyTorch's infer_size folded over shapes: their broadcast shape, or its error
+    "The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1"."""
+    out = ()
+    for s in shapes:
+        a, b = out, tuple(s)
+        n = max(len(a), len(b))
+        a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+        res = []
+        for i in range(n):
+            da, db = a[i], b[i]
+            if da != db and da != 1 and db != 1:
+                raise RuntimeError(f"The size of tensor a ({da}) must match the size of tensor b "
+                                   f"({db}) at non-singleton dimension {i}")
+            res.append(db if da == 1 else da)
+        out = tuple(res)
+    return out
+
+
 def broadcast_error(args):
     """PyTorch's message for operands whose shapes don't broadcast (None if they do)."""
     shapes = [a.shape for a in args if isinstance(a, Tensor)]

@@ -17,7 +17,7 @@ from .. import dtypes as _dt
 from .. import return_types
 from ..tensor import Tensor, _make, _as_array
 from ..autograd.function import Op
-from ._util import write_out, apply_inplace, wrap_dim, xp_of, _type_word
+from ._util import infer_size, write_out, apply_inplace, wrap_dim, xp_of, _type_word
 
 __all__ = ["eq", "ne", "lt", "le", "gt", "ge", "greater", "greater_equal", "less",
            "less_equal", "not_equal", "isclose", "allclose", "equal", "isnan", "isinf",
@@ -49,22 +49,9 @@ def _require_tensor(x, fname, argname="input", pos=1):
                         f"{type(x).__name__}")
 
 
-def broadcast_shapes(sa, sb):
-    """The broadcast of two shapes, with PyTorch's error when they don't broadcast."""
-    n = builtins.max(len(sa), len(sb))
-    out = [0] * n
-    for i in range(n - 1, -1, -1):
-        k = n - 1 - i
-        da = sa[len(sa) - 1 - k] if k < len(sa) else 1
-        db = sb[len(sb) - 1 - k] if k < len(sb) else 1
-        if da == db or db == 1:
-            out[i] = da
-        elif da == 1:
-            out[i] = db
-        else:
-            raise RuntimeError(f"The size of tensor a ({da}) must match the size of tensor b "
-                               f"({db}) at non-singleton dimension {i}")
-    return tuple(out)
+# PyTorch's infer_size (the broadcast of shapes, or its error); blas and linalg import it
+# from here under this name.
+broadcast_shapes = infer_size
 
 
 def _as_operand(x, npdt):

@@ -24,8 +24,8 @@ from .. import dtypes as _dt
 from ..tensor import Tensor, _make
 from ..autograd.function import Op
 from ..autograd import grad_mode
-from ._util import (write_out, apply_inplace, wrap_dim, xp_of, check_inplace_allowed,
-                    _type_word)
+from ._util import (infer_size, write_out, apply_inplace, wrap_dim, xp_of,
+                    check_inplace_allowed, _type_word)
 from .arith import _cast
 from .shape import _mark_view
 
@@ -51,24 +51,6 @@ def _type_name(o):
 def _tensor_of(arr, dev):
     """A constant (graph-less) Tensor for a raw array, e.g. a mask used inside a backward."""
     return _make(arr, dev)
-
-
-def _broadcast_shapes(*shapes):
-    """PyTorch's infer_size folded left to right, with its error message."""
-    out = ()
-    for s in shapes:
-        a, b = out, tuple(s)
-        n = builtins.max(len(a), len(b))
-        res = []
-        for i in range(n):
-            da = a[i - n + len(a)] if i - n + len(a) >= 0 else 1
-            db = b[i - n + len(b)] if i - n + len(b) >= 0 else 1
-            if da != db and da != 1 and db != 1:
-                raise RuntimeError(f"The size of tensor a ({da}) must match the size of tensor b "
-                                   f"({db}) at non-singleton dimension {i}")
-            res.append(db if da == 1 else da)
-        out = tuple(res)
-    return out
 
 
 _CTYPE = {"float32": "float", "float64": "double", "float16": "c10::Half",
@@ -1262,7 +1244,7 @@ def take_along_dim(input, indices, dim=None, *, out=None):
     s = list(input.shape)
     if s:
         s[dim] = indices.shape[dim]
-    bshape = _broadcast_shapes(s, indices.shape)
+    bshape = infer_size(s, indices.shape)
     if tuple(indices.shape) != bshape:
         indices = indices.expand(*bshape)
     s = list(bshape)
@@ -1287,7 +1269,7 @@ def _check_mask(mask, what, word):
 def masked_select(input, mask, *, out=None):
     if not isinstance(mask, Tensor) or mask.dtype is not _dt.bool:
         raise RuntimeError("masked_select: expected BoolTensor for mask")
-    shape = _broadcast_shapes(input.shape, mask.shape)
+    shape = infer_size(input.shape, mask.shape)
     if tuple(input.shape) != shape:
         input = input.expand(*shape)
     m = mask._data
@@ -1340,7 +1322,7 @@ def masked_fill_(self, mask, value):
                                                        value._requires_grad)):
         _check_mask(mask, "masked_fill_", lambda d: _CTYPE[d.name])
         value = _value_tensor(value, "masked_fill_")
-        shape = _broadcast_shapes(self.shape, mask.shape)
+        shape = infer_size(self.shape, mask.shape)
         if shape != tuple(self.shape):
             raise RuntimeError(f"output with shape {_shape_str(self.shape)} doesn't match the "
                                f"broadcast shape {_shape_str(shape)}")
@@ -1359,7 +1341,7 @@ def masked_scatter(input, mask, source):
     if source.dtype is not input.dtype:
         raise RuntimeError(f"masked_scatter: expected self and source to have same dtypes but "
                            f"got{_type_word(input.dtype)} and {_type_word(source.dtype)}")
-    shape = _broadcast_shapes(input.shape, mask.shape)
+    shape = infer_size(input.shape, mask.shape)
     if tuple(input.shape) != shape:
         input = input.expand(*shape)
     xp = xp_of(mask._data)
@@ -1377,7 +1359,7 @@ def masked_scatter(input, mask, source):
 
 def masked_scatter_(self, mask, source):
     if isinstance(mask, Tensor):
-        shape = _broadcast_shapes(self.shape, mask.shape)
+        shape = infer_size(self.shape, mask.shape)
         if shape != tuple(self.shape):
             raise RuntimeError(f"output with shape {_shape_str(self.shape)} doesn't match the "
                                f"broadcast shape {_shape_str(shape)}")
@@ -1418,7 +1400,7 @@ def where(condition, input=None, other=None, *, out=None):
     if condition.dtype is not _dt.bool and condition.dtype is not _dt.uint8:
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
                            f"with dtype {_type_word(condition.dtype)}")
-    _broadcast_shapes(condition.shape, getattr(input, "shape", ()),
+    infer_size(condition.shape, getattr(input, "shape", ()),
                       getattr(other, "shape", ()))
     dt = _dt.result_type(input, other)
     c = condition._data
@@ -1535,7 +1517,7 @@ def _zeros_if(ctx, g):
 
 
 def _check_copy_shape(self, src):
-    shape = _broadcast_shapes(self.shape, src.shape)
+    shape = infer_size(self.shape, src.shape)
     if shape != tuple(self.shape):
         raise RuntimeError(f"output with shape {_shape_str(self.shape)} doesn't match the "
                            f"broadcast shape {_shape_str(shape)}")

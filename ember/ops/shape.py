@@ -30,7 +30,7 @@ from .. import dtypes as _dt
 from ..tensor import Tensor, Size, _make, _zeros, _ptr
 from ..autograd.function import Op
 from ..autograd import grad_mode
-from ._util import wrap_dim, xp_of, write_out, check_inplace_allowed, _TYPE_WORDS
+from ._util import infer_size, wrap_dim, xp_of, write_out, check_inplace_allowed, _TYPE_WORDS
 
 __all__ = [
     "reshape", "permute", "transpose", "swapaxes", "swapdims", "t", "squeeze", "unsqueeze",
@@ -641,18 +641,6 @@ def broadcast_shapes(*shapes):
     return Size(common)
 
 
-def _broadcast_pair(a, b):
-    n = builtins.max(len(a), len(b))
-    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
-    out = []
-    for i, (x, y) in enumerate(zip(a, b)):
-        if x != y and x != 1 and y != 1:
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
-                               f"({y}) at non-singleton dimension {i}")
-        out.append(y if x == 1 else x)
-    return tuple(out)
-
-
 def broadcast_tensors(*tensors):
     if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)):
         tensors = tuple(tensors[0])
@@ -661,7 +649,7 @@ def broadcast_tensors(*tensors):
         return (tensors[0],)
     shape = ()
     for t in tensors:
-        shape = _broadcast_pair(shape, t.shape)
+        shape = infer_size(shape, t.shape)
     return tuple(expand(t, shape) for t in tensors)
 
 
