@@ -1,5 +1,6 @@
 """DataLoader throughput, ember vs PyTorch, with 0 and 2 worker processes (issue: data
-pipeline). Prints samples/s (higher is better); each epoch includes starting the workers.
+pipeline; CPU performance workload 9). Prints samples/s (higher is better) and the time
+ratio ember / PyTorch; each epoch includes starting the workers.
 
   slow:  __getitem__ sleeps 2 ms and returns a small array (I/O-bound loading: workers
          should scale it almost linearly)
@@ -17,7 +18,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 import ember  # noqa: E402
-from _common import try_torch  # noqa: E402
+from _common import record, try_torch  # noqa: E402
 
 
 class SlowDataset:
@@ -66,7 +67,7 @@ def epoch_rate(lib, dataset, batch_size, num_workers):
     return n / (time.perf_counter() - t0)
 
 
-def run(name, make, batch_size, libs, rounds=3):
+def run(name, make, batch_size, libs, rounds=3, workload=None):
     for workers in (0, 2):
         rates = {lib.__name__: [] for lib in libs}
         datasets = {lib.__name__: make(lib) for lib in libs}
@@ -77,7 +78,11 @@ def run(name, make, batch_size, libs, rounds=3):
         med = {k: statistics.median(v) for k, v in rates.items()}
         torch_rate = med.get("torch", float("nan"))
         print(f"{name:<8} num_workers={workers}   ember {med['ember']:9.0f} samples/s   "
-              f"torch {torch_rate:9.0f} samples/s   ratio {med['ember'] / torch_rate:5.2f}")
+              f"torch {torch_rate:9.0f} samples/s   ratio {torch_rate / med['ember']:5.2f}",
+              flush=True)
+        if workload is not None:   # the summary table wants time per sample
+            record(workload, f"DataLoader {name}, num_workers={workers} (s/sample)",
+                   1 / med["ember"], 1 / torch_rate, 1.0)
 
 
 def main():
@@ -88,7 +93,7 @@ def main():
     if torch:
         torch.set_num_threads(1)
     run("slow", lambda lib: _dataset_class(lib, SlowDataset)(lib), 32, libs)
-    run("mnist", lambda lib: _dataset_class(lib, MnistLike)(lib), 64, libs)
+    run("mnist", lambda lib: _dataset_class(lib, MnistLike)(lib), 64, libs, workload=9)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,7 @@ def main():
     ea, eb = ember.tensor(a16), ember.tensor(a16)
     ta, tb = (torch.tensor(a16), torch.tensor(a16)) if torch else (None, None)
     compare("add, 16 elements", lambda: ea + eb, (lambda: ta + tb) if torch else None,
-            number=20000)
+            number=20000, workload=1, target=3.0)
 
     x = rng.standard_normal((16,)).astype(np.float32)
     ex = ember.tensor(x, requires_grad=True)
@@ -36,13 +36,14 @@ def main():
     def t5():
         y = ((tx * 2 + 1) * tx - tx).sum()
         y.backward()
-    compare("5-op graph forward+backward, 16 elements", e5, t5 if torch else None, number=2000)
+    compare("5-op graph forward+backward, 16 elements", e5, t5 if torch else None, number=2000,
+            workload=1, target=1.5)
 
     m = rng.standard_normal((1024, 1024)).astype(np.float32)
     em1, em2 = ember.tensor(m), ember.tensor(m.T.copy())
     tm1, tm2 = (torch.tensor(m), torch.tensor(m.T.copy())) if torch else (None, None)
     e, t = compare("matmul 1024x1024 float32", lambda: em1 @ em2,
-                   (lambda: tm1 @ tm2) if torch else None, number=5, unit="ms")
+                   (lambda: tm1 @ tm2) if torch else None, number=5, unit="ms", workload=2, target=1.0)
     print(f"{'':<44} ember {2 * 1024 ** 3 / e / 1e9:8.1f} GFLOP/s   torch "
           f"{2 * 1024 ** 3 / t / 1e9 if torch else float('nan'):8.1f} GFLOP/s")
 
@@ -50,7 +51,8 @@ def main():
     eb1, eb2 = ember.tensor(big), ember.tensor(big)
     tb1, tb2 = (torch.tensor(big), torch.tensor(big)) if torch else (None, None)
     compare("add, 10M elements float32", lambda: eb1 + eb2,
-            (lambda: tb1 + tb2) if torch else None, number=5, unit="ms")
+            (lambda: tb1 + tb2) if torch else None, number=5, unit="ms", workload=2,
+            target=1.0)
 
 
 if __name__ == "__main__":

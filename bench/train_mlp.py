@@ -35,7 +35,8 @@ def main():
     x = rng.standard_normal((128, 784)).astype(np.float32)
     y = rng.integers(0, 10, 128).astype(np.int64)
     e, t = compare("MLP 784-512-256-10 train step, batch 128", make(ember, x, y),
-                   make(torch, x, y) if torch else None, number=20, unit="ms")
+                   make(torch, x, y) if torch else None, number=20, unit="ms", workload=4,
+                   target=1.0)
     print(f"{'':<44} ember {1 / e:8.1f} steps/s   torch {1 / t if torch else float('nan'):8.1f}"
           " steps/s")
 
