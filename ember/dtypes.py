@@ -212,6 +212,29 @@ def result_type(*operands):
     group changes the result only when it is of a higher category (`int_tensor * 2.5` is
     float32, `float32_tensor * float64_scalar_tensor` stays float32).
     """
+    if len(operands) == 2:
+        # Fast path for the common binary cases (same-dtype tensors, tensor with a Python
+        # number of a category it already covers); everything else takes the general rules.
+        a, b = operands
+        ad = getattr(a, "_data", None)     # a Tensor's array
+        if ad is not None and ad.ndim:
+            da = _from_np[ad.dtype]
+            bd = getattr(b, "_data", None)
+            if bd is not None:
+                if bd.dtype == ad.dtype and bd.ndim:
+                    return da
+            elif b.__class__ is _builtin_float:
+                if da.category >= _FLOAT:
+                    return da
+            elif b.__class__ is _builtin_int:
+                if da is not bool:
+                    return da
+        elif ad is None and a.__class__ in (_builtin_float, _builtin_int):
+            bd = getattr(b, "_data", None)
+            if bd is not None and bd.ndim:
+                db = _from_np[bd.dtype]
+                if db.category >= (_FLOAT if a.__class__ is _builtin_float else _INT):
+                    return db
     dim = zero = wrapped = None
     for o in operands:
         d = getattr(o, "dtype", None)

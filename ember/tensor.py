@@ -15,6 +15,7 @@ from .backends import get_backend, ndarray_types as _ndarray_types
 __all__ = ["Tensor", "Size", "is_tensor"]
 
 _new = object.__new__
+_autograd_backward = [None]   # ember.autograd.backward, set when ember.autograd is imported
 _from_np = _dt._from_np
 
 
@@ -408,8 +409,7 @@ class Tensor:
 
     # ------------------------------------------------------------------ autograd
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs=inputs)
+        _autograd_backward[0](self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def register_hook(self, hook):
         """hook(grad) -> Tensor or None, called with this tensor's gradient."""

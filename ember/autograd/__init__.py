@@ -1,9 +1,11 @@
 """ember.autograd: the graph engine's public face."""
+import numpy as _np
+
 from . import grad_mode
 from .grad_mode import (no_grad, enable_grad, set_grad_enabled, is_grad_enabled,
                         inference_mode, is_inference_mode_enabled)
 from .function import Function, once_differentiable, FunctionCtx
-from .engine import detect_anomaly, set_detect_anomaly, is_anomaly_enabled
+from .engine import detect_anomaly, set_detect_anomaly, is_anomaly_enabled, run_backward
 from .gradcheck import gradcheck, gradgradcheck
 from .. import tensor as _tensor_mod
 
@@ -23,7 +25,6 @@ def _tuple(x):
 
 
 def _make_grads(outputs, grads, is_grads_batched=False):
-    from ..ops import creation
     res = []
     for i, out in enumerate(outputs):
         g = grads[i] if grads is not None and i < len(grads) else None
@@ -34,7 +35,8 @@ def _make_grads(outputs, grads, is_grads_batched=False):
                 if not (out.dtype.is_floating_point or out.dtype.is_complex):
                     raise RuntimeError("grad can be implicitly created only for real scalar "
                                        f"outputs but got {out.dtype}")
-                g = creation.ones_like(out)
+                a = out._data
+                g = _tensor_mod._make(_xp(out._device).ones(a.shape, a.dtype), out._device)
             res.append(g)
             continue
         if not isinstance(g, Tensor):
@@ -52,10 +54,16 @@ def _make_grads(outputs, grads, is_grads_batched=False):
     return res
 
 
+def _xp(dev):
+    if dev.type == "cpu":
+        return _np
+    from ..backends import get_backend
+    return get_backend(dev).xp
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
              grad_variables=None, inputs=None):
     """Accumulate d(tensors)/d(leaves) into the leaves' `.grad`."""
-    from .engine import run_backward
     tensors = _tuple(tensors)
     if grad_tensors is None:
         grad_tensors = grad_variables
@@ -74,10 +82,12 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
     run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs, capture=False)
 
 
+_tensor_mod._autograd_backward[0] = backward   # Tensor.backward calls it without an import
+
+
 def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
          only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
     """Return d(outputs)/d(inputs) without touching any `.grad`."""
-    from .engine import run_backward
     outputs = _tuple(outputs)
     inputs_t = _tuple(inputs)
     grad_outputs = _tuple(grad_outputs) if grad_outputs is not None else None

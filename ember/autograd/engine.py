@@ -7,13 +7,14 @@ until every node that feeds it has run, then the node's backward runs once.
 """
 import weakref
 
-import numpy as np
 
 from . import grad_mode
 from .. import tensor as _tensor_mod
 
 Tensor = _tensor_mod.Tensor
 _make = _tensor_mod._make
+_from_np = _tensor_mod._from_np
+_ndarray_types = _tensor_mod._ndarray_types
 _enabled = grad_mode._enabled
 
 _anomaly = grad_mode._anomaly   # [enabled, check_nan]
@@ -122,11 +123,12 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     needed = _needed_nodes(seen, leaf_targets, node_targets) if inputs is not None else None
 
     check_nan = _anomaly[0] and _anomaly[1]
+    raw_ok = not create_graph
     prev_mode = _enabled[0]
     _enabled[0] = bool(create_graph)
-    # PyTorch computes inf/nan gradients at domain edges (sqrt'(0), log'(0)) silently.
-    errstate = np.errstate(divide="ignore", invalid="ignore", over="ignore")
-    errstate.__enter__()
+    # PyTorch computes inf/nan gradients at domain edges (sqrt'(0), log'(0)) silently; so
+    # does ember, through the warnings filter in ember/_warnings.py (an np.errstate here
+    # would cost ~3 us per backward call).
     try:
         while ready:
             node = ready.pop()
@@ -144,22 +146,27 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                 if not retain_graph:
                     node._release()
                 continue
-            grads = _call_pre_hooks(node, grads)
+            if node._tensor_pre_hooks or node._retain or node._pre_hooks:
+                grads = _call_pre_hooks(node, grads)
             next_ = node._next
-            if not next_ or all(e is None for e in next_):
+            for e in next_:
+                if e is not None:
+                    break
+            else:   # no input needs a gradient (or no inputs): nothing to compute
                 if not retain_graph:
                     node._release()
                 continue
             if node._materialize_grads:
-                xp_zeros = _tensor_mod._zeros
                 for i, g in enumerate(grads):
                     if g is None and node._out_meta[i] is not None:
                         shape, dt = node._out_meta[i]
-                        grads[i] = xp_zeros(shape, dt, node._device)
+                        grads[i] = _tensor_mod._zeros(shape, dt, node._device)
             try:
                 if _anomaly[0]:
                     with _anomaly_context(node):
                         in_grads = node.backward(node, *grads)
+                elif raw_ok and node.backward_raw is not None:
+                    in_grads = _call_raw(node, grads)
                 else:
                     in_grads = node.backward(node, *grads)
             finally:
@@ -185,8 +192,9 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                 if g is None:
                     if isinstance(e[0], Tensor):
                         continue
-                else:
-                    g = _validate(node, i, g, e)
+                elif g.__class__ is not Tensor or g._data.shape != e[2] or \
+                        _from_np[g._data.dtype] is not e[3]:
+                    g = _validate(node, i, g, e)   # sum away broadcast dims, cast, or raise
                 nxt = e[0]
                 if isinstance(nxt, Tensor):
                     _deliver_leaf(nxt, g, create_graph, leaf_targets, results, capture, given,
@@ -204,7 +212,6 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                     ready.append(nxt)
     finally:
         _enabled[0] = prev_mode
-        errstate.__exit__(None, None, None)
 
     if capture:
         for k, t in enumerate(inputs):
@@ -214,6 +221,21 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                                    "is the desired behavior.")
         return results
     return None
+
+
+def _call_raw(node, grads):
+    """Run an Op's array-level backward; wrap its arrays as Tensors on the node's device."""
+    dev = node._device
+    out = node.backward_raw(node, *[None if g is None else g._data for g in grads])
+    res = []
+    for a in out:
+        if a is None:
+            res.append(None)
+        else:
+            if a.__class__ not in _ndarray_types:
+                a = _tensor_mod._as_array(a, dev)   # NumPy scalars from 0-dim arithmetic
+            res.append(_make(a, dev))
+    return tuple(res)
 
 
 def _needed_nodes(nodes, leaf_targets, node_targets):

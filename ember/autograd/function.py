@@ -18,6 +18,10 @@ from .. import tensor as _tensor_mod
 
 Tensor = _tensor_mod.Tensor
 _make = _tensor_mod._make
+_new = object.__new__
+_cpu = _tensor_mod._cpu
+_ndarray_types = _tensor_mod._ndarray_types   # a live set: the CuPy backend adds its type
+_from_np = _tensor_mod._from_np
 _enabled = grad_mode._enabled
 
 __all__ = ["Function", "Op", "once_differentiable", "FunctionCtx"]
@@ -35,6 +39,9 @@ class _OutputRef:
 
 
 class Function:
+    # Slots for the two fields apply sets on every call: an op whose forward stores nothing
+    # on ctx then never creates an instance __dict__ (~150 ns of a ~2 us op).
+    __slots__ = ("_device", "needs_input_grad", "__dict__", "__weakref__")
     _raw = False                   # Op sets True: forward sees arrays
     _materialize_grads = True
 
@@ -50,8 +57,15 @@ class Function:
     _hooks = None
     _tensor_pre_hooks = None
     _retain = None
-    needs_input_grad = ()
     _name = None
+
+    def __getattr__(self, name):
+        # Only reached when normal lookup fails: defaults for a ctx that apply never set up.
+        if name == "needs_input_grad":
+            return ()
+        if name == "_device":
+            return _cpu
+        raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     # ------------------------------------------------------------------ ctx API
     def save_for_backward(self, *tensors):
@@ -86,6 +100,28 @@ class Function:
                     self._version_error(s, s._vc[0], versions[i], None)
                 out.append(s)
         return tuple(out)
+
+    def _saved_arrays(self):
+        """`saved_tensors` as raw arrays, with the same freed-graph and in-place checks; for
+        `backward_raw` (below)."""
+        saved = self._saved
+        if saved is _FREED or saved is None:
+            return self.saved_tensors   # raises the freed-graph error, or ()
+        out = []
+        versions = self._saved_versions
+        for i, s in enumerate(saved):
+            v = versions[i]
+            if v is None:                  # None or a Python scalar
+                out.append(s)
+            elif s.__class__ is _OutputRef:
+                if s.vc[0] != v:
+                    return self.saved_tensors   # raises the in-place modification error
+                out.append(s.array)
+            else:
+                if s._vc[0] != v:
+                    return self.saved_tensors
+                out.append(s._data)
+        return out
 
     def _version_error(self, t, now, expected, nr):
         what = f"output {nr} of {self.name()}" if nr is not None else (
@@ -175,8 +211,21 @@ class Function:
     def setup_context(ctx, inputs, output):
         return None
 
+    # An Op may name a function(args) -> exception (or None) that turns a ValueError raised
+    # by its forward into PyTorch's error (Pointwise: NumPy's broadcasting message).
+    _value_error = None
+
+    # An Op may also define `backward_raw(ctx, *grad_arrays) -> tuple of arrays or None`: the
+    # same formula as `backward` on raw arrays. The engine uses it when it is not recording a
+    # graph (create_graph=False), which is almost every backward; it saves the ~1.5 us of
+    # Tensor-op machinery per gradient op that dominates small-tensor training. `backward`
+    # stays the definition (double backward, anomaly mode), and tests compare the two.
+    backward_raw = None
+
     @classmethod
     def apply(cls, *args, **kwargs):
+        # The hot path of every op: kept flat on purpose (one loop over args, no helper calls
+        # for the common single-array output). Profile before restructuring.
         raw = cls._raw
         dev = None
         needs = False
@@ -195,17 +244,35 @@ class Function:
                 vals.append(a)
         if dev is _MIXED:
             dev, vals = _resolve_devices(args, vals, raw)
+        elif dev is None:
+            dev = _cpu
         needs = needs and _enabled[0]
         ctx = cls()
-        if needs:
-            # Known before forward, so forward can save only what backward will use.
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._requires_grad
-                                         for a in args)
-        if dev is None:
-            dev = _tensor_mod._cpu
+        # Known before forward, so forward can save only what backward will use.
+        ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad
+                                      for a in args]) if needs else ()
         ctx._device = dev
         if raw:
-            out = cls.forward(ctx, *vals, **kwargs)
+            try:
+                out = cls.forward(ctx, *vals, **kwargs)
+            except ValueError as e:
+                translate = cls._value_error
+                err = translate(args) if translate is not None else None
+                if err is None:
+                    raise
+                raise err from e
+            if out.__class__ in _ndarray_types:
+                # one array out: the common case, wrapped inline
+                t = _new(Tensor)
+                t._data = out
+                t._device = dev
+                t._requires_grad = False
+                t._grad = None
+                t.grad_fn = None
+                t._vc = [0]
+                if needs:
+                    _link(ctx, args, (out,), (t,), dev, raw)
+                return t
         else:
             prev = _enabled[0]
             _enabled[0] = False
@@ -266,8 +333,7 @@ def _wrap_outputs(ctx, args, out, needs, dev, raw):
                 wrapped.append(o)
     if needs:
         _link(ctx, args, outs, wrapped, dev, raw)
-    else:
-        ctx.__dict__.pop("_to_save", None)
+    # (without `needs` the ctx is dropped with this call, and whatever it saved with it)
     if is_tuple:
         return tuple(wrapped)
     return wrapped[0]
@@ -279,10 +345,11 @@ def _link(ctx, args, raw_outs, outs, dev, raw):
     for a in args:
         if isinstance(a, Tensor) and a._requires_grad:
             fn = a.grad_fn
+            arr = a._data
             if fn is None:
-                next_.append((a, 0, a.shape, a.dtype))
+                next_.append((a, 0, arr.shape, _from_np[arr.dtype]))
             else:
-                next_.append((fn, a._output_nr, a.shape, a.dtype))
+                next_.append((fn, a._output_nr, arr.shape, _from_np[arr.dtype]))
         else:
             next_.append(None)
     ctx._next = tuple(next_)
@@ -299,15 +366,20 @@ def _link(ctx, args, raw_outs, outs, dev, raw):
         if t is None or not isinstance(t, Tensor):
             meta.append(None)
             continue
-        src = raw_outs[i]
-        src_id = id(src._data if isinstance(src, Tensor) else src)
-        if src_id in nd_ids or not (t.dtype.is_floating_point or t.dtype.is_complex):
+        dt = _from_np[t._data.dtype]
+        if not (dt.is_floating_point or dt.is_complex):
             meta.append(None)
             continue
+        if nd_ids:
+            src = raw_outs[i]
+            if id(src._data if isinstance(src, Tensor) else src) in nd_ids:
+                meta.append(None)
+                continue
         t.grad_fn = ctx
         t._requires_grad = True
-        t._output_nr = i
-        meta.append((t.shape, t.dtype))
+        if i:
+            t._output_nr = i
+        meta.append((t._data.shape, dt))
     ctx._out_meta = tuple(meta)
 
     dirty = ctx._dirty

@@ -196,6 +196,21 @@ def _snapshot_saved_self(x, fn):
     fn._saved_versions = [0 if s is x else v for s, v in zip(saved, fn._saved_versions)]
 
 
+def broadcast_view(a, shape):
+    """`xp.broadcast_to(a, shape)`: a read-only view repeating `a`. For a contiguous NumPy
+    array it is built directly from strides, because np.broadcast_to costs ~5 us a call and
+    every `loss.backward()` expands a gradient. `shape` must be a valid broadcast target."""
+    if a.__class__ is not np.ndarray or not a.flags.c_contiguous:
+        return xp_of(a).broadcast_to(a, shape)
+    lead = len(shape) - a.ndim
+    strides = [0] * lead
+    for n_in, n_out, st in zip(a.shape, shape[lead:], a.strides):
+        strides.append(0 if n_in != n_out else st)
+    r = np.ndarray(shape, a.dtype, a, 0, tuple(strides))
+    r.flags.writeable = False
+    return r
+
+
 def infer_size(*shapes):
     """PyTorch's infer_size folded over shapes: their broadcast shape, or its error
     "The size of tensor a (3) must match the size of tensor b (4) at non-singleton dimension 1"."""
@@ -234,14 +249,6 @@ def broadcast_error(args):
 
 
 class Pointwise(Op):
-    """Base of this module's ops: NumPy's broadcasting ValueError becomes PyTorch's error."""
-
-    @classmethod
-    def apply(cls, *args, **kwargs):
-        try:
-            return super().apply(*args, **kwargs)
-        except ValueError as e:
-            err = broadcast_error(args)
-            if err is None:
-                raise
-            raise err from e
+    """Base of this module's ops: NumPy's broadcasting ValueError becomes PyTorch's error
+    (Function.apply calls `_value_error` when forward raises ValueError)."""
+    _value_error = staticmethod(broadcast_error)

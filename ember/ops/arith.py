@@ -30,6 +30,14 @@ def _conj(t):
     return t.conj() if isinstance(t, Tensor) and t.dtype.is_complex else t
 
 
+def _conj_raw(x):
+    """_conj for backward_raw: arrays and Python scalars."""
+    if isinstance(x, complex):
+        return x.conjugate()
+    dt = getattr(x, "dtype", None)
+    return x.conj() if dt is not None and dt.kind == "c" else x
+
+
 def _check_tensor(x, name):
     if not isinstance(x, Tensor):
         raise TypeError(f"{name}(): argument 'input' (position 1) must be Tensor, not "
@@ -48,6 +56,11 @@ class Add(Pointwise):
 
     @staticmethod
     def backward(ctx, g):
+        a = ctx.alpha
+        return g, (g if a == 1 else g * a), None, None
+
+    @staticmethod
+    def backward_raw(ctx, g):
         a = ctx.alpha
         return g, (g if a == 1 else g * a), None, None
 
@@ -77,6 +90,11 @@ class Sub(Pointwise):
 
     @staticmethod
     def backward(ctx, g):
+        a = ctx.alpha
+        return g, (-g if a == 1 else g * (-a)), None, None
+
+    @staticmethod
+    def backward_raw(ctx, g):
         a = ctx.alpha
         return g, (-g if a == 1 else g * (-a)), None, None
 
@@ -120,6 +138,13 @@ class Mul(Pointwise):
         gb = g * _conj(a) if ctx.needs_input_grad[1] else None
         return ga, gb, None
 
+    @staticmethod
+    def backward_raw(ctx, g):
+        a, b = ctx._saved_arrays()
+        ga = g * _conj_raw(b) if ctx.needs_input_grad[0] else None
+        gb = g * _conj_raw(a) if ctx.needs_input_grad[1] else None
+        return ga, gb, None
+
 
 def mul(input, other, *, out=None):
     r = Mul.apply(input, other, _dt.result_type(input, other).np)
@@ -145,6 +170,13 @@ class Div(Pointwise):
         a, b = ctx.saved_tensors
         ga = g / _conj(b) if ctx.needs_input_grad[0] else None
         gb = -g * _conj(a) / _conj(b * b) if ctx.needs_input_grad[1] else None
+        return ga, gb, None
+
+    @staticmethod
+    def backward_raw(ctx, g):
+        a, b = ctx._saved_arrays()
+        ga = g / _conj_raw(b) if ctx.needs_input_grad[0] else None
+        gb = -g * _conj_raw(a) / _conj_raw(b * b) if ctx.needs_input_grad[1] else None
         return ga, gb, None
 
 
@@ -183,6 +215,10 @@ class Neg(Op):
     @staticmethod
     def backward(ctx, g):
         return -g
+
+    @staticmethod
+    def backward_raw(ctx, g):
+        return (-g,)
 
 
 def neg(input, *, out=None):

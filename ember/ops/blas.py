@@ -152,6 +152,30 @@ class MatMul(Op):
                 gb = gb.squeeze(-1)
         return ga, gb   # batch dims that were broadcast are summed by the engine
 
+    @staticmethod
+    def backward_raw(ctx, g):
+        b, a = ctx._saved_arrays()
+        na, nb = ctx.nd
+        if na == 1 and nb == 1:
+            g = g.reshape(1, 1)
+        elif na == 1:
+            g = g[..., None, :]
+        elif nb == 1:
+            g = g[..., None]
+        xp = xp_of(g)
+        ga = gb = None
+        if ctx.needs_input_grad[0]:
+            bc = b.conj() if b.dtype.kind == "c" else b
+            ga = xp.matmul(g, bc[None, :] if nb == 1 else bc.swapaxes(-1, -2))
+            if na == 1:
+                ga = ga.squeeze(-2)
+        if ctx.needs_input_grad[1]:
+            ac = a.conj() if a.dtype.kind == "c" else a
+            gb = xp.matmul(ac[:, None] if na == 1 else ac.swapaxes(-1, -2), g)
+            if nb == 1:
+                gb = gb.squeeze(-1)
+        return ga, gb
+
 
 def _named(r, name):
     if r.grad_fn is not None:

@@ -28,7 +28,7 @@ from .. import return_types as _rt
 from ..tensor import Tensor, _make
 from ..autograd.function import Op, once_differentiable
 from ..autograd import grad_mode
-from ._util import write_out, wrap_dim, xp_of, apply_inplace, _type_word
+from ._util import write_out, wrap_dim, xp_of, apply_inplace, _type_word, broadcast_view
 
 __all__ = ["sum", "nansum", "mean", "nanmean", "prod", "std", "var", "std_mean", "var_mean",
            "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "all", "any", "norm",
@@ -109,8 +109,35 @@ def _keep(g, in_shape, dims, keepdim):
 
 
 def _expand_back(g, in_shape, dims, keepdim):
-    """Broadcast a reduced gradient back over the reduced dims."""
-    return _keep(g, in_shape, dims, keepdim).expand(in_shape)
+    """Broadcast a reduced gradient back over the reduced dims (one op, not reshape + expand:
+    every `loss.backward()` runs this, so it is kept cheap)."""
+    if g._data.shape == tuple(in_shape):
+        return g
+    return ExpandBack.apply(g, tuple(in_shape), dims, keepdim)
+
+
+def _expand_back_raw(g, in_shape, dims, keepdim):
+    """_expand_back on arrays (for backward_raw)."""
+    if g.shape == tuple(in_shape):
+        return g
+    if not keepdim and dims:
+        g = g.reshape(_reduced_shape(in_shape, dims, True))
+    return broadcast_view(g, tuple(in_shape))
+
+
+class ExpandBack(Op):
+    """The backward of a reduction over `dims`: a read-only broadcast view of g over the
+    input's shape. Its own backward sums those dims again (differentiable, for double
+    backward)."""
+
+    @staticmethod
+    def forward(ctx, g, in_shape, dims, keepdim):
+        ctx.dims, ctx.keepdim = dims, keepdim
+        return _expand_back_raw(g, in_shape, dims, keepdim)
+
+    @staticmethod
+    def backward(ctx, gg):
+        return gg.sum(ctx.dims, keepdim=ctx.keepdim), None, None, None
 
 
 def _numel(shape, dims):
@@ -287,6 +314,11 @@ def _np_sum(a, dims, keepdim, npdt, nan=False):
         raise RuntimeError("nansum on CPU does not support complex inputs")
     if a.dtype != npdt:
         a = a.astype(npdt)
+    if xp is np and not nan and npdt.itemsize >= 4:
+        # np.add.reduce skips np.sum's Python wrapper, and axis=None (all dims) is NumPy's
+        # fastest reduction path: together ~2-4 us less per call.
+        return np.add.reduce(a, axis=None if len(dims) == a.ndim else dims, dtype=npdt,
+                             keepdims=keepdim)
     f = xp.nansum if nan and a.dtype.kind in "fc" else xp.sum
     if npdt.kind == "f" and npdt.itemsize < 4:
         # half precision accumulates in float32, as PyTorch does
@@ -304,6 +336,10 @@ class Sum(Op):
     @staticmethod
     def backward(ctx, g):
         return _expand_back(g, ctx.in_shape, ctx.dims, ctx.keepdim), None, None, None
+
+    @staticmethod
+    def backward_raw(ctx, g):
+        return _expand_back_raw(g, ctx.in_shape, ctx.dims, ctx.keepdim), None, None, None
 
 
 @_np_compat
@@ -353,6 +389,11 @@ class Mean(Op):
     def backward(ctx, g):
         n = ctx.n if ctx.n else math.nan
         return _expand_back(g / n, ctx.in_shape, ctx.dims, ctx.keepdim), None, None, None
+
+    @staticmethod
+    def backward_raw(ctx, g):
+        n = ctx.n if ctx.n else math.nan
+        return _expand_back_raw(g / n, ctx.in_shape, ctx.dims, ctx.keepdim), None, None, None
 
 
 def _mean_dtype(input, dtype, name):

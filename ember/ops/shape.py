@@ -30,7 +30,8 @@ from .. import dtypes as _dt
 from ..tensor import Tensor, Size, _make, _zeros, _ptr
 from ..autograd.function import Op
 from ..autograd import grad_mode
-from ._util import infer_size, wrap_dim, xp_of, write_out, check_inplace_allowed, _TYPE_WORDS
+from ._util import (infer_size, wrap_dim, xp_of, write_out, check_inplace_allowed, _TYPE_WORDS,
+                    broadcast_view)
 
 __all__ = [
     "reshape", "permute", "transpose", "swapaxes", "swapdims", "t", "squeeze", "unsqueeze",
@@ -422,6 +423,10 @@ class View(Op):
     def backward(ctx, g):
         return g.reshape(ctx.in_shape), None
 
+    @staticmethod
+    def backward_raw(ctx, g):
+        return g.reshape(ctx.in_shape), None
+
 
 class Reshape(Op):
     """`reshape`: the view `v` when the strides allow one (ViewBackward0), else a copy
@@ -437,6 +442,10 @@ class Reshape(Op):
 
     @staticmethod
     def backward(ctx, g):
+        return g.reshape(ctx.in_shape), None, None
+
+    @staticmethod
+    def backward_raw(ctx, g):
         return g.reshape(ctx.in_shape), None, None
 
 
@@ -562,11 +571,15 @@ class Expand(Op):
     def forward(ctx, a, shape):
         if _adds_only_ones(a.shape, shape):
             return a.reshape(shape)   # an ordinary (writable) view
-        return xp_of(a).broadcast_to(a, shape)   # read-only: elements alias each other
+        return broadcast_view(a, shape)   # read-only: elements alias each other
 
     @staticmethod
     def backward(ctx, g):
         return g, None    # the engine sums back to the input's shape
+
+    @staticmethod
+    def backward_raw(ctx, g):
+        return g, None
 
 
 def _adds_only_ones(a_shape, shape):
@@ -667,6 +680,13 @@ class Permute(Op):
             inv[d] = i
         return g.permute(*inv), None
 
+    @staticmethod
+    def backward_raw(ctx, g):
+        inv = [0] * len(ctx.dims)
+        for i, d in enumerate(ctx.dims):
+            inv[d] = i
+        return g.transpose(inv), None
+
 
 def permute(input, *dims, **kwargs):
     if "dims" in kwargs:
@@ -696,6 +716,10 @@ class Transpose(Op):
     @staticmethod
     def backward(ctx, g):
         return g.transpose(*ctx.d), None, None, None
+
+    @staticmethod
+    def backward_raw(ctx, g):
+        return g.swapaxes(*ctx.d), None, None, None
 
 
 def transpose(input, dim0, dim1):
@@ -811,6 +835,10 @@ class Unsqueeze(Op):
     def backward(ctx, g):
         return g.squeeze(ctx.dim), None
 
+    @staticmethod
+    def backward_raw(ctx, g):
+        return g.squeeze(ctx.dim), None
+
 
 def unsqueeze(input, dim):
     dim = wrap_dim(dim, input.ndim + 1)
@@ -828,6 +856,10 @@ class Squeeze(Op):
 
     @staticmethod
     def backward(ctx, g):
+        return g.reshape(ctx.in_shape), None, None
+
+    @staticmethod
+    def backward_raw(ctx, g):
         return g.reshape(ctx.in_shape), None, None
 
 
