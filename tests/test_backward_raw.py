@@ -120,3 +120,48 @@ def test_ops_without_backward_raw_still_work_and_ops_declare_it():
     a.exp().sin().sum().backward()   # exp/sin: Tensor-level backward only
     np.testing.assert_allclose(a.grad.numpy(), np.cos(np.exp(a.detach().numpy())) *
                                np.exp(a.detach().numpy()))
+
+
+# ------------------------------------------------------------ in-place arithmetic fast path
+@pytest.mark.parametrize("op", ["add_", "sub_", "mul_", "div_"])
+@pytest.mark.parametrize("other", ["scalar_float", "scalar_int", "same_shape", "broadcast"])
+def test_direct_inplace_matches_general_path(op, other):
+    base = rng.standard_normal((3, 4)).astype(np.float32)
+    o = {"scalar_float": 1.5, "scalar_int": 3,
+         "same_shape": ember.tensor(rng.standard_normal((3, 4)).astype(np.float32)),
+         "broadcast": ember.tensor(rng.standard_normal(4).astype(np.float32))}[other]
+    x = ember.tensor(base.copy())
+    v0 = x._version
+    r = getattr(x, op)(o)
+    assert r is x and x._version == v0 + 1 and x.dtype == ember.float32
+    o_np = o.numpy() if isinstance(o, ember.Tensor) else o
+    expect = {"add_": base + o_np, "sub_": base - o_np, "mul_": base * o_np,
+              "div_": base / o_np}[op]
+    np.testing.assert_allclose(x.numpy(), expect, rtol=1e-6)
+
+
+def test_direct_inplace_keeps_pytorch_errors_and_autograd():
+    x = ember.zeros(3, dtype=ember.int64)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        x.add_(1.5)
+    with pytest.raises(RuntimeError, match="can't be cast"):
+        x.div_(2)
+    with pytest.raises(RuntimeError, match="must match the size"):
+        ember.zeros(3).add_(ember.ones(4))
+    with pytest.raises(RuntimeError, match="output with shape"):
+        ember.zeros(3).add_(ember.ones(2, 3))
+    b = ember.zeros(2, dtype=ember.bool)
+    with pytest.raises(RuntimeError, match="Subtraction"):
+        b.sub_(b)
+    leaf = ember.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        leaf.mul_(2)
+    with ember.no_grad():
+        leaf.mul_(2)              # allowed under no_grad, as in an optimizer step
+    np.testing.assert_allclose(leaf.detach().numpy(), 2.0)
+    y = ember.ones(3, requires_grad=True) * 1.0
+    y.mul_(ember.tensor([1.0, 2.0, 3.0]))  # autograd through the in-place op
+    y.sum().backward()
+    u = ember.zeros(3, dtype=ember.uint8)
+    u.add_(300)                   # wraps like PyTorch (general path)
+    assert u.tolist() == [44, 44, 44]

@@ -7,8 +7,11 @@ result: the engine sums them back to each input's shape (`_util.sum_to`) and cas
 the input's dtype, so no op undoes broadcasting itself. Python scalars pass through as
 scalars (NumPy treats them as weakly typed, as PyTorch does).
 """
+import numpy as np
+
 from .. import dtypes as _dt
 from ..tensor import Tensor
+from ..autograd import grad_mode
 from ..autograd.function import Op
 from ._util import write_out, apply_inplace, Pointwise
 
@@ -19,9 +22,24 @@ __all__ = ["add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_d
 def _cast(a, npdt):
     """Cast an array operand to the op's dtype (no copy if it already is); scalars pass."""
     dt = getattr(a, "dtype", None)
-    if dt is None or dt == npdt:
+    if dt is None:
+        if a.__class__ is int and npdt.kind in "iu":
+            return _wrap_int(a, npdt)
+        return a
+    if dt == npdt:
         return a
     return a.astype(npdt)
+
+
+def _wrap_int(v, npdt):
+    """A Python int in an integer op wraps to the op's dtype as in PyTorch (uint8 + 300 adds
+    44); NumPy would raise OverflowError for an out-of-range int."""
+    bits = 8 * npdt.itemsize
+    lo = -(1 << (bits - 1)) if npdt.kind == "i" else 0
+    if lo <= v < lo + (1 << bits):
+        return v
+    v %= 1 << bits
+    return v - (1 << bits) if v >= lo + (1 << bits) else v
 
 
 def _conj(t):
@@ -230,19 +248,64 @@ negative = neg
 
 
 # ---------------------------------------------------------------- in-place forms
+_enabled = grad_mode._enabled
+
+
+def _direct_inplace(self, other, ufunc, need_float):
+    """`self.op_(other)` computed straight into self's array, when nothing about it needs the
+    general path: no autograd, a NumPy array we may write, `other` a Python number or a
+    same-dtype tensor on the same device that broadcasts to self's shape, and a result
+    dtype equal to self's. Returns False when the general path must run (which also raises
+    PyTorch's errors)."""
+    a = self._data
+    if a.__class__ is not np.ndarray or not a.flags.writeable:
+        return False
+    if _enabled[0] and (self._requires_grad or getattr(other, "_requires_grad", False)):
+        return False
+    kind = a.dtype.kind
+    if kind not in "fciu" or (need_float and kind not in "fc"):
+        return False   # bool (PyTorch's own rules), bfloat16 and friends take the general path
+    oc = other.__class__
+    if oc is float or oc is int:
+        if kind not in "fc":
+            return False   # int tensors: NumPy raises for out-of-range ints, PyTorch wraps
+    elif isinstance(other, Tensor):
+        b = other._data
+        if b.__class__ is not np.ndarray or b.dtype != a.dtype or b.ndim > a.ndim or \
+                other._device is not self._device:
+            return False
+        for n_b, n_a in zip(b.shape[::-1], a.shape[::-1]):
+            if n_b != n_a and n_b != 1:
+                return False
+        other = b
+    else:
+        return False
+    ufunc(a, other, out=a)
+    self._vc[0] += 1
+    return True
+
+
 def add_(self, other, *, alpha=1):
+    if alpha == 1 and _direct_inplace(self, other, np.add, False):
+        return self
     return apply_inplace(self, add(self, other, alpha=alpha))
 
 
 def sub_(self, other, *, alpha=1):
+    if alpha == 1 and _direct_inplace(self, other, np.subtract, False):
+        return self
     return apply_inplace(self, sub(self, other, alpha=alpha))
 
 
 def mul_(self, other):
+    if _direct_inplace(self, other, np.multiply, False):
+        return self
     return apply_inplace(self, mul(self, other))
 
 
 def div_(self, other, *, rounding_mode=None):
+    if rounding_mode is None and _direct_inplace(self, other, np.true_divide, True):
+        return self
     return apply_inplace(self, div(self, other, rounding_mode=rounding_mode))
 
 
