@@ -45,6 +45,8 @@ CASES = {
     "matmul_vec_mat": (lambda a, b: a @ b, [(4,), (2, 4, 5)]),
     "matmul_mat_vec": (lambda a, b: a @ b, [(3, 4), (4,)]),
     "matmul_dot": (lambda a, b: a @ b, [(4,), (4,)]),
+    "linear": (lambda x, w, b: ember.nn.functional.linear(x, w, b), [(3, 4), (5, 4), (5,)]),
+    "linear_3d_nobias": (lambda x, w: ember.nn.functional.linear(x, w), [(2, 3, 4), (5, 4)]),
 }
 
 
@@ -113,7 +115,8 @@ def test_ops_without_backward_raw_still_work_and_ops_declare_it():
     from ember.ops import arith, reduce, shape, blas
     for cls in (arith.Add, arith.Sub, arith.Mul, arith.Div, arith.Neg, reduce.Sum, reduce.Mean,
                 shape.View, shape.Reshape, shape.Expand, shape.Permute, shape.Transpose,
-                shape.Unsqueeze, shape.Squeeze, blas.MatMul):
+                shape.Unsqueeze, shape.Squeeze, blas.MatMul,
+                _linear_module()._Linear):
         assert cls.backward_raw is not None, cls
     assert Function.backward_raw is None
     a = _leaf((3,))
@@ -165,3 +168,8 @@ def test_direct_inplace_keeps_pytorch_errors_and_autograd():
     u = ember.zeros(3, dtype=ember.uint8)
     u.add_(300)                   # wraps like PyTorch (general path)
     assert u.tolist() == [44, 44, 44]
+
+
+def _linear_module():
+    import importlib
+    return importlib.import_module("ember.nn.functional.linear")

@@ -55,6 +55,21 @@ class _Linear(Op):
         return _LinearBackward.apply(g, x, w, need=(need[0], need[1],
                                                     ctx.has_bias and need[2]))
 
+    @staticmethod
+    def backward_raw(ctx, g):
+        x, w = ctx._saved_arrays()
+        need = ctx.needs_input_grad
+        return _LinearBackward.forward(_NO_SAVE, g, x, w, (need[0], need[1],
+                                                           ctx.has_bias and need[2]))
+
+
+class _NoSave:
+    """A ctx for calling an Op's forward directly, outside the graph (nothing is saved)."""
+    needs_input_grad = ()
+
+
+_NO_SAVE = _NoSave()
+
 
 class _LinearBackward(Op):
     """(g @ W, g^T @ x, sum(g)) for the inputs that need them; linear in g, x and W, so its
@@ -130,6 +145,14 @@ def _linear_name(x_ndim, has_bias):
 
 
 def _check_linear(input, weight, bias):
+    xa, wa = input._data, weight._data
+    if xa.ndim and wa.ndim == 2 and xa.shape[-1] == wa.shape[1] and xa.dtype == wa.dtype \
+            and xa.dtype.kind in "fc":
+        if bias is None:
+            return
+        ba = bias._data
+        if ba.ndim == 1 and ba.shape[0] == wa.shape[0] and ba.dtype == wa.dtype:
+            return   # the common valid case, checked on the arrays (cheap); else the errors:
     if input.ndim == 0 or weight.ndim == 0:
         raise RuntimeError(f"both arguments to linear need to be at least 1D, but they are "
                            f"{input.ndim}D and {weight.ndim}D")
