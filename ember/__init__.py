@@ -22,15 +22,11 @@ from . import _tensor_methods  # noqa: F401  (binds ops onto Tensor)
 from . import cuda
 from . import nn
 from .nn.functional._toplevel import *  # noqa: F401,F403  (torch.softmax, torch.conv2d, ...)
-from . import optim
-from . import utils
 from . import random
-from . import fft, special
+from . import fft
 from .fft import stft, istft
-from . import distributions
 from . import linalg
 globals().update(linalg.__toplevel__)  # torch.det, torch.svd, torch.qr, ... (older API)
-from . import hub
 from .serialization import save, load
 from ._tensor_str import set_printoptions, get_printoptions
 
@@ -56,3 +52,20 @@ def typename(obj):
     if module in ("builtins", "__builtin__", None):
         return type(obj).__qualname__
     return module + "." + type(obj).__qualname__
+
+
+# Submodules imported on first use (PEP 562), to keep `import ember` fast: none of them binds
+# Tensor methods or sets global state when imported, and `ember.optim`, `from ember import
+# optim`, `import ember.optim` and unpickling their classes all import them on demand.
+_LAZY_SUBMODULES = ("distributions", "hub", "optim", "special", "utils", "vision")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+        return importlib.import_module("." + name, __name__)   # also binds it in globals()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES))

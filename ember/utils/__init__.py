@@ -1,2 +1,15 @@
-from . import data
-from . import safetensors
+"""ember.utils: `data` (Dataset, DataLoader, ...) and `safetensors`, each imported on first
+use (PEP 562): `ember.utils.data`, `import ember.utils.data` and `from ember.utils import
+data` all work as with eager imports."""
+_LAZY_SUBMODULES = ("data", "safetensors")
+
+
+def __getattr__(name):
+    if name in _LAZY_SUBMODULES:
+        import importlib
+        return importlib.import_module("." + name, __name__)   # binds it in globals() too
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_LAZY_SUBMODULES))

@@ -36,4 +36,7 @@ def fromarray(obj, mode=None):
         return Image.fromarray(obj)
     obj = np.ascontiguousarray(obj)
     h, w = obj.shape[:2]
-    return Image.frombytes(mode, (w, h), obj.tobytes(), "raw", mode, 0, 1)
+    # What fromarray did before Pillow 11.3: for modes Pillow can map (L, P, RGBA, I;16, ...)
+    # the image is a read-only view of the array's memory (Pillow copies it on a write),
+    # other modes are copied in.
+    return Image.frombuffer(mode, (w, h), obj, "raw", mode, 0, 1)

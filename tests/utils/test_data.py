@@ -1,6 +1,7 @@
 """ember.utils.data: datasets, samplers, collation and the DataLoader with real worker
 processes, compared with torch.utils.data where the result is deterministic."""
 import collections
+import enum
 import glob
 import math
 import os
@@ -416,6 +417,11 @@ def test_distributed_sampler_errors_match_torch():
 # ---------------------------------------------------------------- collation
 Point = collections.namedtuple("Point", "x y")
 
+
+class Color(enum.IntEnum):
+    RED = 1
+    GREEN = 2
+
 COLLATE_CASES = {
     "tensors": lambda lib: [lib.arange(3), lib.arange(3, 6)],
     "float tensors 2d": lambda lib: [lib.ones(2, 2), lib.zeros(2, 2)],
@@ -435,6 +441,22 @@ COLLATE_CASES = {
     "lists": lambda lib: [[1, 2.5], [3, 4.5]],
     "namedtuples": lambda lib: [Point(1, np.zeros(2)), Point(2, np.ones(2))],
     "nested": lambda lib: [{"p": [Point(1.0, "s")], "t": (lib.zeros(1), {"k": 3})}] * 2,
+    # the fast paths of collate_tensor_fn / collate_int_fn / collate_float_fn and the ones
+    # they hand back to `stack` / `tensor`
+    "0-d tensors": lambda lib: [lib.tensor(1.5), lib.tensor(2.5)],
+    "mixed dtype tensors": lambda lib: [lib.zeros(2), lib.ones(2, dtype=lib.int64)],
+    "requires grad tensors": lambda lib: [lib.ones(2, requires_grad=True), lib.zeros(2)],
+    "parameters": lambda lib: [lib.nn.Parameter(lib.ones(2)), lib.nn.Parameter(lib.zeros(2))],
+    "non-contiguous tensors": lambda lib: [lib.arange(6.).reshape(2, 3).t(),
+                                           lib.arange(6., 12.).reshape(2, 3).t()],
+    "float64 tensors 3d": lambda lib: [lib.ones(1, 2, 3, dtype=lib.float64)] * 3,
+    "int then float": lambda lib: [1, 2.5],
+    "float then int": lambda lib: [1.5, 2],
+    "int then bool": lambda lib: [1, True],
+    "float then bool": lambda lib: [1.5, True],
+    "int enums": lambda lib: [Color.RED, Color.GREEN],
+    "big ints": lambda lib: [1, 2 ** 62],
+    "tuple of lists": lambda lib: [(1, [2.0]), (3, [4.0])],
 }
 
 
@@ -467,6 +489,13 @@ def test_collate_errors_match_torch():
                                                                    lib.zeros(4)]))
     assert kind is RuntimeError and "stack expects each tensor to be equal size" in msg
     same_error(lambda lib, data: data.default_collate([[1, 2], [3]]))
+    for shapes in ([(1, 3), (2, 3)], [(), (1,)], [(1,), ()], [(1, 3), (1, 3, 1)],
+                   [(2,), (2,), (3,)]):
+        kind, msg = same_error(lambda lib, data: data.default_collate(
+            [lib.zeros(s) for s in shapes]))
+        assert kind is RuntimeError and "stack expects each tensor to be equal size" in msg
+    same_error(lambda lib, data: data.default_collate([(1, 2), (3,)]))
+    same_error(lambda lib, data: data.default_collate([(1, 2), 3]))
     same_error(lambda lib, data: data.default_collate([object()]))
     same_error(lambda lib, data: data.default_collate([np.array(["a"]), np.array(["b"])]))
 
@@ -608,6 +637,35 @@ def test_worker_results_equal_single_process_results():
                                                  in_order=False, prefetch_factor=1)]
     assert multi == single
     assert sorted(map(repr, unordered)) == sorted(map(repr, single))
+
+
+class Shapes(ed.Dataset):
+    """Samples of several ranks and dtypes, so that every stacking path runs."""
+
+    def __len__(self):
+        return 7
+
+    def __getitem__(self, i):
+        return (ember.tensor(float(i)), ember.full((2, 3), i, dtype=ember.int32),
+                ember.arange(6.).reshape(2, 3).t() + i, [i, 0.5 * i])
+
+
+def test_worker_stacking_equals_single_process_stacking():
+    single = [plain(b) for b in ed.DataLoader(Shapes(), batch_size=3)]
+    multi = [plain(b) for b in ed.DataLoader(Shapes(), batch_size=3, num_workers=2)]
+    assert multi == single
+
+
+def test_collated_batch_is_fresh_and_keeps_autograd():
+    samples = [ember.ones(2, 3) for _ in range(4)]
+    batch = ed.default_collate(samples)
+    assert batch.is_contiguous() and batch.shape == (4, 2, 3)
+    batch[0, 0, 0] = 5
+    assert samples[0][0, 0].item() == 1
+    leaf = ember.ones(2, requires_grad=True)
+    batch = ed.default_collate([leaf, ember.zeros(2)])
+    (batch * 3).sum().backward()
+    assert leaf.grad.tolist() == [3.0, 3.0]
 
 
 @needs_torch

@@ -131,6 +131,27 @@ def test_mnist_transforms_and_repr(tmp_path):
         "           )")
 
 
+@needs_mnist
+def test_mnist_getitem_index_kinds_and_errors(tmp_path):
+    _write_mnist_raw(str(tmp_path / "MNIST" / "raw"))
+    ds = tv.datasets.MNIST(str(tmp_path), train=True)
+    images, labels = _mnist_slice("train")
+    for index in (0, 5, -1, np.int64(7), ember.tensor(3)):
+        img, target = ds[index]
+        assert type(target) is int and target == labels[int(index)]
+        assert img.mode == "L" and img.size == (28, 28)
+        np.testing.assert_array_equal(np.asarray(img), images[int(index)])
+    with pytest.raises(IndexError) as fast:
+        ds[N]
+    with pytest.raises(IndexError) as slow:
+        ds.data[N]
+    assert str(fast.value) == str(slow.value)
+    # the image reads the dataset's memory, read-only: drawing on it leaves the data alone
+    img, _ = ds[1]
+    img.putpixel((0, 0), 255 - int(images[1][0, 0]))
+    np.testing.assert_array_equal(ds.data[1].numpy(), images[1])
+
+
 def test_mnist_not_found(tmp_path):
     with pytest.raises(RuntimeError, match="Dataset not found. You can use download=True to download it"):
         tv.datasets.MNIST(str(tmp_path))

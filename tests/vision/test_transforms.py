@@ -226,6 +226,48 @@ def test_normalize_and_to_tensor_bitwise_like_torch(rgb_array):
         F.normalize(x, [0.5, 0.5], [0.5, 0.5])
 
 
+@requires_torch
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "P", "LA", "CMYK", "1", "I", "F"])
+def test_to_tensor_every_pil_mode_bitwise_like_torch(rgb_array, mode):
+    # the byte modes take a tobytes() shortcut; the reference is torchvision's recipe
+    pic = Image.fromarray(rgb_array).convert(mode)
+    arr = np.array(pic, {"I": np.int32, "F": np.float32}.get(mode, np.uint8), copy=True)
+    if mode == "1":
+        arr *= 255
+    ref = torch.from_numpy(arr).view(pic.size[1], pic.size[0], len(pic.getbands()))
+    ref = ref.permute((2, 0, 1)).contiguous()
+    if ref.dtype == torch.uint8:
+        ref = ref.to(torch.float32).div(255)
+    out = F.to_tensor(pic)
+    assert str(out.dtype) == str(ref.dtype) and out.is_contiguous()
+    np.testing.assert_array_equal(out.numpy(), ref.numpy())
+
+
+@requires_torch
+@pytest.mark.parametrize("mean, std", [
+    ((0.1307,), (0.3081,)), (0.5, 0.25), ([0.485, 0.456, 0.406], [0.229, 0.224, 0.225]),
+    (np.array([0.1, 0.2, 0.3]), (0.5,)), ((0.1, 0.2, 0.3), 2.0), ((-0.0,), (3.0,))])
+def test_normalize_mean_std_forms_bitwise_like_torch(rgb_array, mean, std):
+    x = F.to_tensor(rgb_array)
+    ref = torch.from_numpy(x.numpy().copy())
+    m = torch.as_tensor(mean, dtype=torch.float32)
+    s = torch.as_tensor(std, dtype=torch.float32)
+    ref = ref.sub_(m.view(-1, 1, 1) if m.ndim == 1 else m).div_(s.view(-1, 1, 1) if s.ndim == 1 else s)
+    out = F.normalize(x, mean, std)
+    np.testing.assert_array_equal(out.numpy(), ref.numpy())
+    assert out.data_ptr() != x.data_ptr()
+
+
+def test_normalize_without_grad_on_a_tensor_that_requires_grad():
+    x = ember.rand(3, 2, 2, requires_grad=True)
+    with ember.no_grad():
+        out = T.Normalize((0.1, 0.2, 0.3), (0.5, 0.25, 2.0))(x)
+    assert not out.requires_grad
+    expected = (x.detach().numpy() - np.array([0.1, 0.2, 0.3], np.float32)[:, None, None]) \
+        / np.array([0.5, 0.25, 2.0], np.float32)[:, None, None]
+    np.testing.assert_array_equal(out.numpy(), expected)
+
+
 def test_normalize_is_differentiable():
     x = ember.rand(3, 2, 2, requires_grad=True)
     T.Normalize((0.1, 0.2, 0.3), (0.5, 0.25, 2.0))(x).sum().backward()

@@ -15,8 +15,10 @@ def _process_group_value(name):
         from ... import distributed as dist
     except ImportError:
         dist = None
+    # (a package still without is_initialized, e.g. while ember.distributed is being
+    # written, counts as not initialised)
     if dist is not None and getattr(dist, "is_available", lambda: True)() and \
-            dist.is_initialized():
+            getattr(dist, "is_initialized", lambda: False)():
         return dist.get_world_size() if name == "world_size" else dist.get_rank()
     raise ValueError("Default process group has not been initialized, please make sure to "
                      "call init_process_group.")

@@ -175,9 +175,21 @@ class MNIST(VisionDataset):
         return data, targets
 
     def __getitem__(self, index):
-        img, target = self.data[index], int(self.targets[index])
+        img = None
+        if type(index) is int:
+            # the common case straight from the arrays (the same view and value as the
+            # tensor indexing below, without two tensor ops per sample); anything unusual
+            # (other index types, out of range, data that has no plain array) goes the
+            # tensor way, which also words the errors
+            try:
+                img, target = self.data.numpy()[index], int(self.targets.numpy()[index])
+            except Exception:
+                img = None
+        if img is None:
+            img, target = self.data[index], int(self.targets[index])
+            img = img.numpy()
         # a PIL image, like every other dataset returns
-        img = _fromarray(img.numpy(), mode="L")
+        img = _fromarray(img, mode="L")
         if self.transform is not None:
             img = self.transform(img)
         if self.target_transform is not None:

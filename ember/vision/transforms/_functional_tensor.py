@@ -803,25 +803,25 @@ def _normalize_numpy(tensor, mean, std):
     """The out-of-place, no-grad case in plain NumPy (the same float ops as sub_ then div_,
     without a dozen tensor ops per image). None to fall back where NumPy would disagree
     with the tensor path (shapes that do not broadcast, zero std: the errors come from there)."""
-    arr = tensor.numpy()
+    arr = (tensor.detach() if tensor.requires_grad else tensor).numpy()
     npdt = arr.dtype
     try:
         m = np.asarray(mean, dtype=npdt)
         s = np.asarray(std, dtype=npdt)
     except (TypeError, ValueError):
         return None
-    if (s == 0).any() or m.ndim > 1 or s.ndim > 1:
+    # mean/std of shape () or (1,) or (C,) (viewed as (C, 1, 1)) broadcast against the
+    # (..., C, H, W) image without changing its shape; anything else goes the tensor way
+    channels = arr.shape[-3]
+    if m.ndim > 1 or s.ndim > 1 or m.size not in (1, channels) or \
+            s.size not in (1, channels) or 0 in s.ravel().tolist():
         return None
-    m = m.reshape(-1, 1, 1) if m.ndim == 1 else m
-    s = s.reshape(-1, 1, 1) if s.ndim == 1 else s
-    try:
-        shape = np.broadcast_shapes(arr.shape, m.shape, s.shape)
-    except ValueError:
-        return None
-    if shape != arr.shape:
-        return None
-    out = arr - m
-    out /= s
+    if m.ndim == 1:
+        m = m.reshape(-1, 1, 1)
+    if s.ndim == 1:
+        s = s.reshape(-1, 1, 1)
+    out = np.subtract(arr, m)
+    np.divide(out, s, out=out)
     return ember.from_numpy(out)
 
 

@@ -106,20 +106,33 @@ def to_tensor(pic):
             pic = pic[:, :, None]
         return _hwc_to_chw_tensor(pic)
 
-    mode_to_nptype = {"I": np.int32, _I16: np.int16, "F": np.float32}
-    arr = np.array(pic, mode_to_nptype.get(pic.mode, np.uint8), copy=True)
-    if pic.mode == "1":
+    mode = pic.mode
+    if mode in _BYTE_MODES:
+        # the bytes np.array(pic) would read through __array_interface__, without its
+        # dict-building detour (the array is copied into a float one next anyway)
+        arr = np.frombuffer(pic.tobytes(), np.uint8)
+        w, h = pic.size
+        return _hwc_to_chw_tensor(arr.reshape(h, w, _BYTE_MODES[mode]))
+    arr = np.array(pic, _MODE_TO_NPTYPE.get(mode, np.uint8), copy=True)
+    if mode == "1":
         arr *= 255
     return _hwc_to_chw_tensor(arr.reshape(pic.size[1], pic.size[0], F_pil.get_image_num_channels(pic)))
 
 
+_MODE_TO_NPTYPE = {"I": np.int32, _I16: np.int16, "F": np.float32}
+# PIL modes whose tobytes() is the uint8 HWC array np.array(pic) gives: channels per pixel
+_BYTE_MODES = {"L": 1, "RGB": 3, "RGBA": 4}
+
+
 def _hwc_to_chw_tensor(arr):
     """HWC array -> contiguous CHW tensor; uint8 becomes the default float dtype / 255.
-    Done in NumPy (one copy): the same IEEE operations as PyTorch's .to(float).div(255)."""
+    Done in NumPy (one pass): the same IEEE operations as PyTorch's .to(float).div(255)
+    (the uint8 values convert exactly, then one division in the float dtype)."""
     chw = arr.transpose((2, 0, 1))
     if arr.dtype == np.uint8:
-        out = np.ascontiguousarray(chw, dtype=ember.get_default_dtype().np)
-        out /= out.dtype.type(255)
+        npdt = ember.get_default_dtype().np
+        out = np.empty(chw.shape, npdt)
+        np.divide(chw, npdt.type(255), out=out, dtype=npdt)
         return ember.from_numpy(out)
     return ember.from_numpy(np.ascontiguousarray(chw))
 
