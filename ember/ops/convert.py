@@ -6,6 +6,7 @@ from ..device import device as _device_cls, cpu as _cpu, canonical as _canonical
 from ..tensor import Tensor, _make
 from ..backends import get_backend
 from ..autograd.function import Op
+from ..autograd.grad_mode import _enabled
 
 __all__ = ["clone"]
 
@@ -37,7 +38,13 @@ class ToCopy(Op):
 def _to(t, dtype, dev, copy):
     if not copy and dtype is t.dtype and dev is t._device:
         return t
-    out = ToCopy.apply(t, _dt.to_np(dtype), t._device, dev)
+    a = t._data
+    npdt = _dt.to_np(dtype)
+    if dev is t._device and not (_enabled[0] and t._requires_grad) and \
+            not (a.dtype.kind == "c" and npdt.kind != "c"):
+        # a plain cast with nothing to record: skip the Function machinery
+        return _make(a.astype(npdt, copy=True), dev)
+    out = ToCopy.apply(t, npdt, t._device, dev)
     # ToCopy's forward runs with the source's device as ctx device; fix the result's device.
     out._device = dev
     return out
@@ -72,6 +79,8 @@ def _parse_to(args, kwargs):
 
 
 def to(self, *args, **kwargs):
+    if not kwargs and len(args) == 1 and args[0].__class__ is _dt.dtype:
+        return _to(self, args[0], self._device, False)    # t.to(torch.float32)
     dtype, device, copy = _parse_to(args, dict(kwargs))
     dtype = _dt.as_dtype(dtype) if dtype is not None else self.dtype
     dev = _canonical(_device_cls(device)) if device is not None else self._device

@@ -507,7 +507,15 @@ def view(self, *shape, dtype=None, size=None):
                         f"({', '.join(type(x).__name__ for x in shape)}), but expected one "
                         "of:\n * (torch.dtype dtype)\n * (tuple of ints size)\n") from None
     shape = _infer_shape(shape, self._data.size)
-    return _mark_view(View.apply(self, shape), self, _reshape_fn(shape), "ViewBackward0")
+    if not (_enabled[0] and self._requires_grad):
+        # nothing to record: skip the Function machinery (per-sample transforms, no_grad)
+        v = _reshape_view(self._data, shape)
+        if v is None:
+            raise RuntimeError(_VIEW_ERROR)
+        out = _make(v, self._device)
+    else:
+        out = View.apply(self, shape)
+    return _mark_view(out, self, _reshape_fn(shape), "ViewBackward0")
 
 
 def view_as(self, other):
@@ -842,8 +850,11 @@ class Unsqueeze(Op):
 
 def unsqueeze(input, dim):
     dim = wrap_dim(dim, input.ndim + 1)
-    out = Unsqueeze.apply(input, dim)
-    return _mark_view(out, input, _reshape_fn(out.shape), "UnsqueezeBackward0")
+    if not (_enabled[0] and input._requires_grad):   # nothing to record: skip apply
+        out = _make(input._data[(slice(None),) * dim + (None,)], input._device)
+    else:
+        out = Unsqueeze.apply(input, dim)
+    return _mark_view(out, input, _reshape_fn(out._data.shape), "UnsqueezeBackward0")
 
 
 class Squeeze(Op):
