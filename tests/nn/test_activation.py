@@ -164,6 +164,50 @@ def test_underscore_functions(name):
     np.testing.assert_allclose(e.numpy(), t.numpy())
 
 
+@requires_torch
+@pytest.mark.parametrize("shape", [(5,), (3, 70000), (2, 3, 4)])
+def test_relu_blocks_and_layouts(shape):
+    # relu runs against a cached block of zeros: exact over several blocks plus a tail, on
+    # a transposed (non-contiguous) input, and in float64
+    x = _x(*shape)
+    x.reshape(-1)[:4] = [0.0, -0.0, np.nan, -np.inf]
+    for a in (x, x.T, x.astype(np.float64)):
+        e = F(ember).relu(ember.tensor(a))
+        t = F(torch).relu(torch.tensor(a))
+        np.testing.assert_array_equal(e.numpy(), t.numpy())
+        assert e.dtype is getattr(ember, str(t.dtype).split(".")[1])
+
+
+@requires_torch
+def test_relu_backward_reads_the_output_like_torch():
+    # the gradient passes where the output is NaN, and a later in-place change of the
+    # output (saved for backward) is an error, as in PyTorch
+    x = np.array([1.0, -1.0, np.nan, 0.0, -0.0], np.float32)
+    g = np.array([2.0, np.nan, 3.0, -4.0, np.inf], np.float32)
+    grads = []
+    for L in (ember, torch):
+        xt = L.tensor(x, requires_grad=True)
+        F(L).relu(xt).backward(L.tensor(g))
+        grads.append(xt.grad.numpy())
+        y = F(L).relu(L.tensor(x[:2], requires_grad=True))
+        y.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            y.sum().backward()
+    np.testing.assert_array_equal(grads[0], grads[1])
+    assert not np.signbit(grads[0][[1, 3, 4]]).any()
+
+
+def test_relu_inplace_keeps_graph_and_input():
+    x = ember.tensor([1.0, -2.0, 3.0], requires_grad=True)
+    z = x * 2
+    y = F(ember).relu_(z)
+    assert y is z and y.grad_fn.name() == "ReluBackward0"
+    y.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), [2.0, 0.0, 2.0])
+    gx, = ember.autograd.grad(F(ember).relu(x * 1).sum(), x, create_graph=True)
+    np.testing.assert_array_equal(gx.detach().numpy(), [1.0, 0.0, 1.0])
+
+
 def test_inplace_on_leaf_requiring_grad_raises():
     x = ember.randn(3, requires_grad=True)
     with pytest.raises(RuntimeError, match="a leaf Variable that requires grad"):

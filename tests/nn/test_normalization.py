@@ -51,6 +51,60 @@ def test_batch_norm_partial_affine(rng, affine):
     check_op(fn, [_arr(rng, 5, 3, 4)])
 
 
+@pytest.mark.parametrize("shape", [(4, 3, 5, 6), (3, 2, 40), (2, 4, 1, 17)])
+@pytest.mark.parametrize("training", [True, False])
+def test_batch_norm_functional_long_rows(rng, shape, training):
+    # rows of 16+ elements take the vecdot reductions (shorter ones einsum / sum)
+    c = shape[1]
+    rm, rv = rng.standard_normal(c).astype(np.float32), rng.uniform(0.5, 2, c).astype(np.float32)
+
+    def fn(lib, x, w, b):
+        return lib.nn.functional.batch_norm(x, lib.tensor(rm), lib.tensor(rv), w, b,
+                                            training=training, momentum=0.3, eps=1e-3)
+    check_op(fn, [_arr(rng, *shape, shift=3.0), _arr(rng, c), _arr(rng, c)])
+
+
+@requires_torch
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("needs", [(True, False, False), (False, True, False),
+                                   (False, False, True), (False, True, True)])
+def test_batch_norm_partial_input_grads(rng, training, needs):
+    # each subset of (x, weight, bias) requiring grad, in training and eval mode
+    x, w, b = _arr(rng, 4, 3, 5, 4), _arr(rng, 3), _arr(rng, 3)
+    g = _arr(rng, 4, 3, 5, 4)
+    rm, rv = rng.standard_normal(3).astype(np.float32), rng.uniform(0.5, 2, 3).astype(np.float32)
+    grads = []
+    for lib in (ember, torch):
+        ts = [lib.tensor(a, requires_grad=r) for a, r in zip((x, w, b), needs)]
+        y = lib.nn.functional.batch_norm(ts[0], lib.tensor(rm), lib.tensor(rv), ts[1], ts[2],
+                                         training=training)
+        y.backward(lib.tensor(g))
+        grads.append([None if t.grad is None else _np(t.grad) for t in ts])
+    for ge, gt in zip(*grads):
+        assert (ge is None) == (gt is None)
+        if ge is not None:
+            np.testing.assert_allclose(ge, gt, rtol=1e-4, atol=1e-4)
+
+
+@requires_torch
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_batch_norm_half_precision(rng, dtype):
+    if dtype == "bfloat16":
+        pytest.importorskip("ml_dtypes")
+    x, g = _arr(rng, 4, 3, 6, 5), _arr(rng, 4, 3, 6, 5)
+    out = []
+    for lib in (ember, torch):
+        dt = getattr(lib, dtype)
+        xt = lib.tensor(x).to(dt).requires_grad_()
+        w = lib.tensor(_arr(np.random.default_rng(1), 3), requires_grad=True)
+        y = lib.nn.functional.batch_norm(xt, None, None, w, None, training=True)
+        y.backward(lib.tensor(g).to(dt))
+        assert y.dtype == dt and xt.grad.dtype == dt and w.grad.dtype == lib.float32
+        out.append([_np(t.float()) for t in (y, xt.grad, w.grad)])
+    for e, t in zip(*out):
+        np.testing.assert_allclose(e, t, rtol=2e-2, atol=5e-2)
+
+
 @requires_torch
 def test_batch_norm_running_stats_update(rng):
     x = _arr(rng, 8, 3, 4, 4)

@@ -104,6 +104,46 @@ def test_clip_grad_norm_matches_torch(rng, norm_type, max_norm):
     assert pe[2].grad is None
 
 
+@requires_torch
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_clip_grad_norm_large_gradients_match_torch(rng, dtype):
+    # the raw-array 2-norm: gradients longer than one 16K-element chunk, with a tail, one
+    # non-contiguous (a transposed view) and one empty
+    grads = [rng.standard_normal((300, 70)).astype(dtype), rng.standard_normal(40000)
+             .astype(dtype) * 3, rng.standard_normal((50, 40)).astype(dtype).T,
+             np.zeros((0, 3), dtype)]
+    pe = [nn.Parameter(ember.zeros(*g.shape, dtype=getattr(ember, np.dtype(dtype).name)))
+          for g in grads]
+    pt = [torch.nn.Parameter(torch.zeros(*g.shape, dtype=getattr(torch, np.dtype(dtype).name)))
+          for g in grads]
+    for a, b, g in zip(pe, pt, grads):
+        a.grad = ember.tensor(g.copy())
+        b.grad = torch.tensor(g.copy())
+    pe[2].grad = ember.tensor(grads[2].T.copy()).t()
+    ne = nn.utils.clip_grad_norm_(pe, 1.0)
+    nt = torch.nn.utils.clip_grad_norm_(pt, 1.0)
+    assert ne.shape == () and ne.dtype is getattr(ember, np.dtype(dtype).name)
+    exact = np.sqrt(sum((g.astype(np.float64) ** 2).sum() for g in grads))
+    np.testing.assert_allclose(float(ne), exact, rtol=1e-6)
+    np.testing.assert_allclose(float(ne), float(nt), rtol=1e-4)
+    for a, b in zip(pe, pt):
+        assert a.grad._version == 1
+        np.testing.assert_allclose(_np(a.grad), _np(b.grad), rtol=1e-4, atol=1e-8)
+
+
+def test_clip_grad_norm_overflow_and_mixed_dtypes():
+    p = nn.Parameter(ember.zeros(2))
+    p.grad = ember.tensor([1e20, 1.0])       # the square overflows float32, as in PyTorch
+    assert np.isinf(float(nn.utils.clip_grad_norm_([p], 1.0)))
+    q = nn.Parameter(ember.zeros(2, dtype=ember.float64))
+    q.grad = ember.tensor([3.0, 4.0], dtype=ember.float64)
+    r = nn.Parameter(ember.zeros(1))
+    r.grad = ember.tensor([12.0])
+    total = nn.utils.clip_grad_norm_([q, r], 6.5)
+    assert total.dtype is ember.float64 and float(total) == pytest.approx(13.0)
+    assert float(q.grad[0]) == pytest.approx(1.5, rel=1e-6)
+
+
 def test_clip_grad_norm_scales_to_max_norm(rng):
     p = nn.Parameter(ember.zeros(10))
     p.grad = ember.tensor(rng.standard_normal(10).astype(np.float32)) * 10
