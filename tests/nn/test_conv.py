@@ -130,17 +130,127 @@ def test_input_grad_routes_agree():
     for (xs, ws, stride, pad, dil, groups) in [
             ((2, 4, 7, 6), (6, 2, 3, 2), (1, 1), ((1, 1), (0, 2)), (1, 2), 2),
             ((1, 3, 5, 5), (2, 3, 3, 3), (1, 1), ((4, 4), (3, 3)), (1, 1), 1),
-            ((2, 2, 6, 5), (4, 2, 2, 2), (1, 1), ((0, 1), (1, 0)), (2, 1), 1)]:
+            ((2, 2, 6, 5), (4, 2, 2, 2), (1, 1), ((0, 1), (1, 0)), (2, 1), 1),
+            ((9, 4, 8, 7), (6, 2, 3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 2)]:   # batch-inner
         geom = C._Geom(stride, pad, dil, groups)
         out_sp = geom.out_size(xs[2:], ws[2:])
         y = _x(xs[0], ws[0], *out_sp).astype(np.float64)
         w = _x(*ws).astype(np.float64)
-        o = ws[0]
-        cols = C._gemm(w.reshape(groups, o // groups, -1).swapaxes(1, 2),
-                       C._to_groups(y).reshape(groups, o // groups, -1))
-        via_col2im = C._col2im(cols, geom, ws[2:], out_sp, xs)
+        via_col2im = C._input_grad_by_col2im(y, w, geom, xs)
         via_conv = C._input_grad_by_conv(y, w, geom, xs)
         np.testing.assert_allclose(via_conv, via_col2im, atol=1e-10)
+
+
+@pytest.mark.parametrize("chunk", [1, 100_000, 400_000])
+def test_chunked_routes_agree(monkeypatch, chunk):
+    """Forward, input and weight gradients computed a few images at a time (one image per
+    chunk, uneven last chunks, batch-inner chunks) match the whole-batch result, in every
+    column layout (plain, batch-inner, wide rows, 1x1 matmul)."""
+    from ember.nn.functional import conv as C
+    cases = [((10, 4, 9, 8), (6, 2, 3, 3), (1, 2), ((1, 1), (0, 2)), (1, 1), 2),
+             ((9, 3, 12, 12), (5, 3, 5, 5), (1, 1), ((0, 0), (0, 0)), (1, 1), 1),
+             ((20, 3, 12, 12), (5, 3, 5, 5), (1, 1), ((0, 0), (0, 0)), (1, 1), 1),
+             ((7, 4, 8, 8), (6, 4, 3, 3), (2, 2), ((1, 1), (1, 1)), (1, 1), 1),
+             ((5, 4, 16, 16), (3, 4, 1, 1), (1, 1), ((0, 0), (0, 0)), (1, 1), 1),
+             ((5, 4, 16, 16), (3, 4, 3, 3), (1, 1), ((1, 1), (1, 1)), (1, 1), 1),
+             ((6, 4, 14, 12), (4, 2, 3, 2), (1, 1), ((2, 2), (0, 1)), (1, 2), 2),
+             ((6, 2, 9, 9), (4, 2, 2, 3), (1, 1), ((3, 3), (0, 1)), (2, 1), 1)]
+    results = {}
+    monkeypatch.setattr(C, "_MAX_CHUNKS", 1000)
+    for budget in (1 << 30, chunk):
+        monkeypatch.setattr(C, "_CHUNK_BYTES", budget)
+        for i, (xs, ws, stride, pad, dil, groups) in enumerate(cases):
+            geom = C._Geom(stride, pad, dil, groups)
+            r = np.random.default_rng(i)
+            x = r.standard_normal(xs)
+            w = r.standard_normal(ws)
+            b = r.standard_normal(ws[0])
+            y = C._conv_fwd(x, w, b, geom)
+            gy = r.standard_normal(y.shape)
+            out = (y, C._input_grad_by_col2im(gy, w, geom, xs), C._weight_grad(x, gy, geom, ws))
+            if all(s == 1 for s in stride):
+                out += (C._input_grad_by_conv(gy, w, geom, xs),)
+            results.setdefault(i, []).append(out)
+    for whole, chunked in results.values():
+        for a, b in zip(whole, chunked):
+            np.testing.assert_allclose(a, b, atol=1e-10)
+
+
+@requires_torch
+def test_pointwise_convs():
+    # 1x1 kernels without padding: a matmul per image (strided, grouped, transposed,
+    # transposed with output_padding, 1-d and 3-d)
+    check_op(lambda L, x, w, b: F(L).conv2d(x, w, b, stride=2, groups=2),
+             [_x(3, 4, 7, 6), _x(6, 2, 1, 1), _x(6)], atol=1e-4)
+    check_op(lambda L, x, w: F(L).conv2d(x, w, stride=(1, 3)), [_x(2, 5, 16, 17), _x(8, 5, 1, 1)],
+             atol=1e-4)
+    check_op(lambda L, x, w, b: F(L).conv_transpose2d(x, w, b, stride=2, output_padding=1),
+             [_x(2, 4, 5, 6), _x(4, 3, 1, 1), _x(3)], atol=1e-4)
+    check_op(lambda L, x, w: F(L).conv_transpose2d(x, w, dilation=2, output_padding=1),
+             [_x(2, 4, 5, 6), _x(4, 3, 1, 1)], atol=1e-4)
+    check_op(lambda L, x, w: F(L).conv1d(x, w, stride=2), [_x(2, 4, 9), _x(3, 4, 1)], atol=1e-4)
+    check_op(lambda L, x, w: F(L).conv3d(x, w, stride=(2, 1, 2)),
+             [_x(2, 4, 5, 4, 5), _x(3, 4, 1, 1, 1)], atol=1e-4)
+    check_op(lambda L, x, w, b: F(L).conv2d(x, w, b, stride=2), [_x(0, 4, 5, 6), _x(3, 4, 1, 1),
+                                                               _x(3)], atol=1e-4)
+    xi = rng.integers(-5, 5, (2, 3, 5, 5))
+    wi = rng.integers(-3, 3, (4, 3, 1, 1))
+    check_op(lambda L, x, w: F(L).conv2d(x, w, stride=2), [xi, wi], grad=False)
+
+
+def test_gradcheck_pointwise():
+    gradcheck_op(lambda L, x, w, b: F(L).conv2d(x, w, b, stride=2, groups=2),
+                 [_x(2, 4, 5, 4), _x(4, 2, 1, 1), _x(4)], gradgrad=True)
+    gradcheck_op(lambda L, x, w: F(L).conv_transpose2d(x, w, stride=2, output_padding=1),
+                 [_x(2, 2, 3, 3), _x(2, 3, 1, 1)], gradgrad=True)
+
+
+def test_work_buffers_not_shared():
+    """Results never alias the reused per-thread work buffers, and threads get their own."""
+    import threading
+    f = F(ember)
+    xs = [ember.tensor(_x(9, 3, 12, 10)) for _ in range(4)]
+    w = ember.tensor(_x(5, 3, 3, 3))
+    ref = [f.conv2d(x, w, padding=1).numpy().copy() for x in xs]
+    first = f.conv2d(xs[0], w, padding=1)
+    f.conv2d(xs[1], w, padding=1)
+    np.testing.assert_array_equal(first.numpy(), ref[0])
+    out = [None] * 4
+
+    def run(i):
+        for _ in range(20):
+            out[i] = f.conv2d(xs[i], w, padding=1).numpy()
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for o, r in zip(out, ref):
+        np.testing.assert_array_equal(o, r)
+
+
+def test_wide_rows_weight_grad_non_finite():
+    """Wide columns hold input values at places that are not outputs (times zero rows in
+    the weight gradient): an inf there must not turn the gradient into NaN."""
+    from ember.nn.functional import conv as C
+    geom = C._Geom((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    x = _x(2, 2, 6, 12).astype(np.float64)
+    y = _x(2, 3, 6, 12).astype(np.float64)
+    assert C._wide_ok(geom, (6, 12), (8, 14), 3)
+    x[0, 1, 2, 0] = np.inf          # read by row 1's wide places, a real input elsewhere
+    x[1, 0, 3, 11] = np.nan
+    wide = C._weight_grad(x, y, geom, (3, 2, 3, 3))
+    narrow = C._weight_grad(x, y, geom, (3, 2, 3, 3), wide=False)
+    np.testing.assert_array_equal(wide, narrow)
+    assert np.isfinite(narrow).any() and not np.isfinite(narrow).all()
+
+
+@requires_torch
+def test_conv2d_non_finite_input_matches_torch():
+    x = _x(2, 2, 6, 12)
+    x[0, 1, 2, 0] = np.inf
+    check_op(lambda L, x, w: F(L).conv2d(x, w, padding=1), [x, _x(3, 2, 3, 3)], atol=1e-4,
+             rtol=1e-4)
 
 
 # ---------------------------------------------------------------- gradchecks (float64)

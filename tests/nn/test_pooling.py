@@ -99,6 +99,22 @@ def test_avg_pool_variants():
 
 
 @requires_torch
+def test_avg_pool_tiling_paths():
+    # tiling windows: 2x2 (strided assignments backward), larger tiles (broadcast
+    # backward), one window per plane (a reduction forward), inputs the tiles don't cover
+    for x, k in [(_x(2, 3, 8, 6), 2), (_x(2, 3, 9, 7), 2), (_x(2, 3, 8, 8), 4),
+                 (_x(2, 3, 9, 10), (4, 3)), (_x(2, 3, 7, 7), 7), (_x(2, 3, 9, 10), (5, 6)),
+                 (_x(2, 3, 6, 6), (6, 6))]:
+        check_op(lambda L, x: F(L).avg_pool2d(x, k), [x])
+    check_op(lambda L, x: F(L).avg_pool3d(x, (3, 5, 4)), [_x(2, 2, 3, 5, 4)])
+    check_op(lambda L, x: F(L).adaptive_avg_pool2d(x, (2, 2)), [_x(2, 3, 8, 8)])
+    xl = rng.integers(-10, 10, (2, 3, 5, 5))
+    check_op(lambda L, x: F(L).avg_pool2d(x, 5), [xl], grad=False)
+    check_op(lambda L, x: F(L).avg_pool2d(x, 5), [_x(2, 3, 5, 5, dtype=np.float16)], grad=False,
+             atol=1e-3)
+
+
+@requires_torch
 @pytest.mark.parametrize("size", [(3, 4), (1, 1), 1, (5, 5), (9, 10), (4, None), (2, 5),
                                   (7, 3), (18, 20)])
 def test_adaptive_pool2d(size):
@@ -168,6 +184,8 @@ GRADCHECKS = {
     "max1d": lambda L, x: F(L).max_pool1d(x[0], 3, 2),
     "avg": lambda L, x: F(L).avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
     "avg2": lambda L, x: F(L).avg_pool2d(x, 2),
+    "avg_tile3": lambda L, x: F(L).avg_pool2d(x, 3),
+    "avg_global": lambda L, x: F(L).avg_pool2d(x, (6, 7)),
     "avg_overlap": lambda L, x: F(L).avg_pool2d(x, 3, 1, 1),
     "adaptive_avg": lambda L, x: F(L).adaptive_avg_pool2d(x, (4, 3)),
     "adaptive_avg1": lambda L, x: F(L).adaptive_avg_pool2d(x, 1),

@@ -331,9 +331,16 @@ class _AvgPool(Op):
         sl = win.slices()
         acc_dt = np.int64 if x.dtype.kind in "iu" else (
             np.float32 if x.dtype.itemsize == 2 else x.dtype)   # half sums in float
-        acc = xp.array(xpad[sl[0]], dtype=acc_dt, copy=True, order="C")
-        for s in sl[1:]:
-            acc += xpad[s]
+        if win.tiles and all(o == 1 for o in win.out_sp) and len(sl) > 16:
+            # one window per plane: a reduction along the flattened plane (1.6x faster
+            # than a strided add per window position for 7x7)
+            n, c = x.shape[:2]
+            plane = x[_LEAD + tuple(slice(0, k) for k in win.kernel)].reshape(n, c, -1)
+            acc = plane.sum(axis=-1, dtype=acc_dt).reshape((n, c) + (1,) * len(win.kernel))
+        else:
+            acc = xp.array(xpad[sl[0]], dtype=acc_dt, copy=True, order="C")
+            for s in sl[1:]:
+                acc += xpad[s]
         out = _divide(acc, div, x.dtype).astype(x.dtype, copy=False)
         if ctx.needs_input_grad:
             ctx._name = name
@@ -355,7 +362,15 @@ class _AvgSpread(Op):
         gd = g / (g.dtype.type(div) if isinstance(div, int) else div)
         gd = gd.astype(g.dtype, copy=False)
         lead = in_shape[:2]
-        if win.tiles:
+        if win.tiles and len(win.slices()) <= 4:
+            # 2x2 tiles: one strided assignment per window position (3x faster than the
+            # broadcast copy below, whose innermost run is one window row of 2)
+            covered = tuple(o * k for o, k in zip(win.out_sp, win.kernel)) == \
+                tuple(in_shape[2:])
+            dx = xp.empty(in_shape, g.dtype) if covered else xp.zeros(in_shape, g.dtype)
+            for s in win.slices():
+                dx[s] = gd
+        elif win.tiles:
             full = xp.broadcast_to(win.interleaved(gd), win.tiled_shape(lead))
             vals = full.reshape(tuple(lead) + tuple(o * k for o, k in zip(win.out_sp,
                                                                          win.kernel)))
