@@ -57,7 +57,8 @@ def typename(obj):
 # Submodules imported on first use (PEP 562), to keep `import ember` fast: none of them binds
 # Tensor methods or sets global state when imported, and `ember.optim`, `from ember import
 # optim`, `import ember.optim` and unpickling their classes all import them on demand.
-_LAZY_SUBMODULES = ("distributions", "hub", "optim", "special", "utils", "vision")
+_LAZY_SUBMODULES = ("distributed", "distributions", "hub", "optim", "special", "utils",
+                    "vision")
 
 
 def __getattr__(name):

@@ -129,5 +129,6 @@ class _VariableClass(metaclass=_VariableMeta):
 
 
 Variable = _VariableClass
+Variable._execution_engine = engine._execution_engine   # queue_callback, as in PyTorch
 variable = Variable
 from . import functional  # noqa: E402  (jacobian, hessian, vjp, jvp, hvp, vhp)

@@ -126,6 +126,8 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     raw_ok = not create_graph
     prev_mode = _enabled[0]
     _enabled[0] = bool(create_graph)
+    final_callbacks = []
+    _final_callbacks.append(final_callbacks)
     # PyTorch computes inf/nan gradients at domain edges (sqrt'(0), log'(0)) silently; so
     # does ember, through the warnings filter in ember/_warnings.py (an np.errstate here
     # would cost ~3 us per backward call).
@@ -210,8 +212,13 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                 deps[nxt] = d
                 if d == 0:
                     ready.append(nxt)
+        i = 0
+        while i < len(final_callbacks):   # queue_callback: hooks asked to run at the end
+            final_callbacks[i]()
+            i += 1
     finally:
         _enabled[0] = prev_mode
+        _final_callbacks.pop()
 
     if capture:
         for k, t in enumerate(inputs):
@@ -221,6 +228,27 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                                    "is the desired behavior.")
         return results
     return None
+
+
+# One list per running backward (innermost last): what queue_callback adds runs once that
+# backward has processed its whole graph, in the order added (PyTorch's final callbacks).
+_final_callbacks = []
+
+
+def queue_callback(callback):
+    """Run `callback()` when the backward pass now running finishes (DDP waits for its
+    gradient all-reduces this way); `Variable._execution_engine.queue_callback` in PyTorch."""
+    if not _final_callbacks:
+        raise RuntimeError("Final callbacks can only be installed during backward pass.")
+    _final_callbacks[-1].append(callback)
+
+
+class _ExecutionEngine:
+    """What `Variable._execution_engine` offers: `queue_callback`."""
+    queue_callback = staticmethod(queue_callback)
+
+
+_execution_engine = _ExecutionEngine()
 
 
 def _call_raw(node, grads):

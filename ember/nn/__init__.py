@@ -10,7 +10,7 @@ and unpickling modules all import them on demand.
 from .parameter import Parameter, Buffer, UninitializedParameter
 from . import functional
 
-_LAZY_SUBMODULES = ("init", "modules", "utils")
+_LAZY_SUBMODULES = ("init", "modules", "parallel", "utils")
 
 
 def _load_all():
@@ -21,6 +21,7 @@ def _load_all():
         globals().setdefault(name, getattr(modules, name))
     for sub in _LAZY_SUBMODULES:
         importlib.import_module("." + sub, __name__)
+    globals().setdefault("DataParallel", globals()["parallel"].DataParallel)
 
 
 def __getattr__(name):
