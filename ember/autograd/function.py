@@ -23,6 +23,7 @@ _cpu = _tensor_mod._cpu
 _ndarray_types = _tensor_mod._ndarray_types   # a live set: the CuPy backend adds its type
 _from_np = _tensor_mod._from_np
 _enabled = grad_mode._enabled
+_anomaly = grad_mode._anomaly
 
 __all__ = ["Function", "Op", "once_differentiable", "FunctionCtx"]
 
@@ -41,7 +42,7 @@ class _OutputRef:
 class Function:
     # Slots for the two fields apply sets on every call: an op whose forward stores nothing
     # on ctx then never creates an instance __dict__ (~150 ns of a ~2 us op).
-    __slots__ = ("_device", "needs_input_grad", "__dict__", "__weakref__")
+    __slots__ = ("_device", "needs_input_grad", "_to_save", "__dict__", "__weakref__")
     _raw = False                   # Op sets True: forward sees arrays
     _materialize_grads = True
 
@@ -65,6 +66,8 @@ class Function:
             return ()
         if name == "_device":
             return _cpu
+        if name == "_to_save":
+            return None
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     # ------------------------------------------------------------------ ctx API
@@ -192,7 +195,6 @@ class Function:
 
     def _release(self):
         self._saved = _FREED
-        self.__dict__.pop("_to_save", None)
 
     # ------------------------------------------------------------------ user API
     @staticmethod
@@ -246,11 +248,15 @@ class Function:
             dev, vals = _resolve_devices(args, vals, raw)
         elif dev is None:
             dev = _cpu
-        needs = needs and _enabled[0]
         ctx = cls()
-        # Known before forward, so forward can save only what backward will use.
-        ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad
-                                      for a in args]) if needs else ()
+        if needs and _enabled[0]:
+            # Known before forward, so forward can save only what backward will use.
+            ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._requires_grad
+                                          for a in args])
+            ctx._to_save = None
+        else:
+            needs = False
+            ctx.needs_input_grad = ()
         ctx._device = dev
         if raw:
             try:
@@ -342,8 +348,8 @@ def _wrap_outputs(ctx, args, out, needs, dev, raw):
 def _link(ctx, args, raw_outs, outs, dev, raw):
     """Connect `ctx` into the graph: edges to the inputs, saved values, output metadata."""
     next_ = []
-    for a in args:
-        if isinstance(a, Tensor) and a._requires_grad:
+    for a, need in zip(args, ctx.needs_input_grad):
+        if need:
             fn = a.grad_fn
             arr = a._data
             if fn is None:
@@ -353,7 +359,7 @@ def _link(ctx, args, raw_outs, outs, dev, raw):
         else:
             next_.append(None)
     ctx._next = tuple(next_)
-    if grad_mode._anomaly[0]:
+    if _anomaly[0]:
         import traceback
         ctx._trace = "".join(traceback.format_stack()[:-3])
 
@@ -394,8 +400,9 @@ def _link(ctx, args, raw_outs, outs, dev, raw):
                     outs[i]._vc = d._vc
         ctx._dirty = None
 
-    to_save = ctx.__dict__.pop("_to_save", None)
+    to_save = ctx._to_save
     if to_save:
+        ctx._to_save = None
         saved = []
         versions = []
         for s in to_save:
