@@ -460,6 +460,7 @@ from .nn.functional import _toplevel as _nn  # noqa: E402  (nn sits above the op
 Tensor.softmax = lambda self, dim, dtype=None: _nn.softmax(self, dim, dtype)
 Tensor.log_softmax = lambda self, dim, dtype=None: _nn.log_softmax(self, dim, dtype)
 Tensor.prelu = _nn.prelu
+Tensor.relu = _nn.relu   # replaces unary.relu bound above: nn's relu has the faster kernel
 Tensor.hardshrink = _nn.hardshrink
 
 # ---------------------------------------------------------------- misc

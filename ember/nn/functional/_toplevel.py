@@ -23,6 +23,11 @@ def _stride(s):
 
 
 # ---------------------------------------------------------------- activations
+def relu(input):
+    """torch.relu: the same fast kernel as F.relu (ops.unary's relu is its fallback)."""
+    return activation.relu(input)
+
+
 def softmax(input, dim, dtype=None, *, _stacklevel=3):
     return activation.softmax(input, dim, dtype=dtype)
 
@@ -206,6 +211,7 @@ def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reducti
 
 
 __all__ = [
+    "relu",
     "softmax", "log_softmax", "selu", "selu_", "celu", "celu_", "rrelu", "rrelu_",
     "threshold", "threshold_", "prelu", "hardshrink", "dropout", "dropout_", "alpha_dropout",
     "feature_dropout", "feature_alpha_dropout", "bilinear", "cosine_similarity",
