@@ -77,10 +77,7 @@ class Add(Pointwise):
         a = ctx.alpha
         return g, (g if a == 1 else g * a), None, None
 
-    @staticmethod
-    def backward_raw(ctx, g):
-        a = ctx.alpha
-        return g, (g if a == 1 else g * a), None, None
+    backward_raw = backward   # the same formula works on arrays
 
 
 def _check_alpha(alpha, dt):
@@ -111,10 +108,7 @@ class Sub(Pointwise):
         a = ctx.alpha
         return g, (-g if a == 1 else g * (-a)), None, None
 
-    @staticmethod
-    def backward_raw(ctx, g):
-        a = ctx.alpha
-        return g, (-g if a == 1 else g * (-a)), None, None
+    backward_raw = backward   # the same formula works on arrays
 
 
 def sub(input, other, *, alpha=1, out=None):

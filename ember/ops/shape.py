@@ -423,9 +423,7 @@ class View(Op):
     def backward(ctx, g):
         return g.reshape(ctx.in_shape), None
 
-    @staticmethod
-    def backward_raw(ctx, g):
-        return g.reshape(ctx.in_shape), None
+    backward_raw = backward   # the same formula works on arrays
 
 
 class Reshape(Op):
@@ -444,9 +442,7 @@ class Reshape(Op):
     def backward(ctx, g):
         return g.reshape(ctx.in_shape), None, None
 
-    @staticmethod
-    def backward_raw(ctx, g):
-        return g.reshape(ctx.in_shape), None, None
+    backward_raw = backward   # the same formula works on arrays
 
 
 def _view_dtype(self, dtype):
@@ -585,9 +581,7 @@ class Expand(Op):
     def backward(ctx, g):
         return g, None    # the engine sums back to the input's shape
 
-    @staticmethod
-    def backward_raw(ctx, g):
-        return g, None
+    backward_raw = backward   # the same formula works on arrays
 
 
 def _adds_only_ones(a_shape, shape):
@@ -843,9 +837,7 @@ class Unsqueeze(Op):
     def backward(ctx, g):
         return g.squeeze(ctx.dim), None
 
-    @staticmethod
-    def backward_raw(ctx, g):
-        return g.squeeze(ctx.dim), None
+    backward_raw = backward   # the same formula works on arrays
 
 
 def unsqueeze(input, dim):
@@ -869,9 +861,7 @@ class Squeeze(Op):
     def backward(ctx, g):
         return g.reshape(ctx.in_shape), None, None
 
-    @staticmethod
-    def backward_raw(ctx, g):
-        return g.reshape(ctx.in_shape), None, None
+    backward_raw = backward   # the same formula works on arrays
 
 
 def squeeze(input, dim=None):
