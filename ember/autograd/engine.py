@@ -23,17 +23,25 @@ _anomaly = grad_mode._anomaly   # [enabled, check_nan]
 class AccumulateGrad:
     """The node PyTorch shows for a leaf in `next_functions`; ember's engine accumulates into
     leaves directly, so this object exists only for inspection."""
-    _cache = weakref.WeakKeyDictionary()
+    # id(leaf) -> node, one stable node per leaf as in PyTorch. Not a WeakKeyDictionary: it
+    # compares keys with ==, which is elementwise (and raises) for Tensors; and the node holds
+    # its leaf weakly, so the cache never keeps a tensor alive.
+    _cache = {}
 
     def __init__(self, variable):
-        self.variable = variable
+        self._ref = weakref.ref(variable)
         self.next_functions = ()
+
+    @property
+    def variable(self):
+        return self._ref()
 
     @classmethod
     def of(cls, t):
-        n = cls._cache.get(t)
-        if n is None:
-            n = cls._cache[t] = cls(t)
+        n = cls._cache.get(id(t))
+        if n is None or n._ref() is not t:
+            n = cls._cache[id(t)] = cls(t)
+            weakref.finalize(t, cls._cache.pop, id(t), None)
         return n
 
     def name(self):
@@ -123,7 +131,6 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     needed = _needed_nodes(seen, leaf_targets, node_targets) if inputs is not None else None
 
     check_nan = _anomaly[0] and _anomaly[1]
-    raw_ok = not create_graph
     prev_mode = _enabled[0]
     _enabled[0] = bool(create_graph)
     final_callbacks = []
@@ -132,86 +139,13 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     # does ember, through the warnings filter in ember/_warnings.py (an np.errstate here
     # would cost ~3 us per backward call).
     try:
-        while ready:
-            node = ready.pop()
-            grads = buffers.pop(node, None)
-            if grads is None:
-                grads = [None] * len(node._out_meta)
-            if node_targets:
-                for nr in range(len(grads)):
-                    k = node_targets.get((node, nr))
-                    if k is not None:
-                        _deliver_nonleaf(inputs[k], grads[nr], node, nr, create_graph,
-                                         results, k, capture)
-            if needed is not None and node not in needed:
-                # Like PyTorch, only nodes on a path to `inputs` run.
-                if not retain_graph:
-                    node._release()
-                continue
-            if node._tensor_pre_hooks or node._retain or node._pre_hooks:
-                grads = _call_pre_hooks(node, grads)
-            next_ = node._next
-            for e in next_:
-                if e is not None:
-                    break
-            else:   # no input needs a gradient (or no inputs): nothing to compute
-                if not retain_graph:
-                    node._release()
-                continue
-            if node._materialize_grads:
-                for i, g in enumerate(grads):
-                    if g is None and node._out_meta[i] is not None:
-                        shape, dt = node._out_meta[i]
-                        grads[i] = _tensor_mod._zeros(shape, dt, node._device)
-            try:
-                if _anomaly[0]:
-                    with _anomaly_context(node):
-                        in_grads = node.backward(node, *grads)
-                elif raw_ok and node.backward_raw is not None:
-                    in_grads = _call_raw(node, grads)
-                else:
-                    in_grads = node.backward(node, *grads)
-            finally:
-                if not retain_graph:
-                    node._release()
-            if not isinstance(in_grads, tuple):
-                in_grads = (in_grads,)
-            if len(in_grads) < len(next_):
-                if len(in_grads) != len(next_) and not node._raw:
-                    raise RuntimeError(f"function {node.name()} returned an incorrect number of "
-                                       f"gradients (expected {len(next_)}, got {len(in_grads)})")
-            if node._hooks:
-                for h in node._hooks:
-                    r = h(in_grads, tuple(grads))
-                    if r is not None:
-                        in_grads = tuple(r)
-            if check_nan:
-                _check_nan(node, in_grads)
-            for i, e in enumerate(next_):
-                if e is None:
-                    continue
-                g = in_grads[i] if i < len(in_grads) else None
-                if g is None:
-                    if isinstance(e[0], Tensor):
-                        continue
-                elif g.__class__ is not Tensor or g._data.shape != e[2] or \
-                        _from_np[g._data.dtype] is not e[3]:
-                    g = _validate(node, i, g, e)   # sum away broadcast dims, cast, or raise
-                nxt = e[0]
-                if isinstance(nxt, Tensor):
-                    _deliver_leaf(nxt, g, create_graph, leaf_targets, results, capture, given,
-                                  stolen_into)
-                    continue
-                if g is not None:
-                    buf = buffers.get(nxt)
-                    if buf is None:
-                        buf = buffers[nxt] = [None] * len(nxt._out_meta)
-                    nr = e[1]
-                    buf[nr] = g if buf[nr] is None else buf[nr] + g
-                d = deps[nxt] - 1
-                deps[nxt] = d
-                if d == 0:
-                    ready.append(nxt)
+        if inputs is None and not create_graph and not _anomaly[0]:
+            # loss.backward(), the common case: gradients flow as raw arrays
+            _run_arrays(buffers, deps, ready, retain_graph, given, stolen_into)
+        else:
+            _run_tensors(buffers, deps, ready, retain_graph, create_graph, check_nan, inputs,
+                         leaf_targets, node_targets, needed, results, capture, given,
+                         stolen_into)
         i = 0
         while i < len(final_callbacks):   # queue_callback: hooks asked to run at the end
             final_callbacks[i]()
@@ -228,6 +162,200 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
                                    "is the desired behavior.")
         return results
     return None
+
+
+def _node_step(node, grads, retain_graph, raw_ok, check_nan):
+    """Run one node's backward on Tensor gradients: pre-hooks, materialising missing output
+    gradients, backward (array-level when allowed), post-hooks.  Releases the node's saved
+    state unless `retain_graph`.  Returns the tuple of input gradients, or None when no input
+    needs one."""
+    if node._tensor_pre_hooks or node._retain or node._pre_hooks:
+        grads = _call_pre_hooks(node, grads)
+    next_ = node._next
+    for e in next_:
+        if e is not None:
+            break
+    else:   # no input needs a gradient (or no inputs): nothing to compute
+        if not retain_graph:
+            node._release()
+        return None
+    if node._materialize_grads:
+        for i, g in enumerate(grads):
+            if g is None and node._out_meta[i] is not None:
+                shape, dt = node._out_meta[i]
+                grads[i] = _tensor_mod._zeros(shape, dt, node._device)
+    try:
+        if _anomaly[0]:
+            with _anomaly_context(node):
+                in_grads = node.backward(node, *grads)
+        elif raw_ok and node.backward_raw is not None:
+            in_grads = _call_raw(node, grads)
+        else:
+            in_grads = node.backward(node, *grads)
+    finally:
+        if not retain_graph:
+            node._release()
+    if not isinstance(in_grads, tuple):
+        in_grads = (in_grads,)
+    if len(in_grads) < len(next_):
+        if len(in_grads) != len(next_) and not node._raw:
+            raise RuntimeError(f"function {node.name()} returned an incorrect number of "
+                               f"gradients (expected {len(next_)}, got {len(in_grads)})")
+    if node._hooks:
+        for h in node._hooks:
+            r = h(in_grads, tuple(grads))
+            if r is not None:
+                in_grads = tuple(r)
+    if check_nan:
+        _check_nan(node, in_grads)
+    return in_grads
+
+
+def _run_tensors(buffers, deps, ready, retain_graph, create_graph, check_nan, inputs,
+                 leaf_targets, node_targets, needed, results, capture, given, stolen_into):
+    """The general loop: gradients are Tensors (create_graph, autograd.grad, inputs=,
+    anomaly mode)."""
+    raw_ok = not create_graph
+    while ready:
+        node = ready.pop()
+        grads = buffers.pop(node, None)
+        if grads is None:
+            grads = [None] * len(node._out_meta)
+        if node_targets:
+            for nr in range(len(grads)):
+                k = node_targets.get((node, nr))
+                if k is not None:
+                    _deliver_nonleaf(inputs[k], grads[nr], node, nr, create_graph,
+                                     results, k, capture)
+        if needed is not None and node not in needed:
+            # Like PyTorch, only nodes on a path to `inputs` run.
+            if not retain_graph:
+                node._release()
+            continue
+        in_grads = _node_step(node, grads, retain_graph, raw_ok, check_nan)
+        if in_grads is None:
+            continue
+        for i, e in enumerate(node._next):
+            if e is None:
+                continue
+            g = in_grads[i] if i < len(in_grads) else None
+            if g is None:
+                if isinstance(e[0], Tensor):
+                    continue
+            elif g.__class__ is not Tensor or g._data.shape != e[2] or \
+                    _from_np[g._data.dtype] is not e[3]:
+                g = _validate(node, i, g, e)   # sum away broadcast dims, cast, or raise
+            nxt = e[0]
+            if isinstance(nxt, Tensor):
+                _deliver_leaf(nxt, g, create_graph, leaf_targets, results, capture, given,
+                              stolen_into)
+                continue
+            if g is not None:
+                buf = buffers.get(nxt)
+                if buf is None:
+                    buf = buffers[nxt] = [None] * len(nxt._out_meta)
+                nr = e[1]
+                buf[nr] = g if buf[nr] is None else buf[nr] + g
+            d = deps[nxt] - 1
+            deps[nxt] = d
+            if d == 0:
+                ready.append(nxt)
+
+
+def _run_arrays(buffers, deps, ready, retain_graph, given, stolen_into):
+    """The loop for plain `loss.backward()`: gradient buffers hold backend arrays, and a node
+    with an array-level `backward_raw` and no hooks runs without wrapping them in Tensors
+    (about a third of the per-node cost for small tensors).  Other nodes get Tensors through
+    `_node_step`, exactly as in `_run_tensors`."""
+    for node, buf in buffers.items():   # the roots' gradients arrive as Tensors
+        buffers[node] = [None if g is None else g._data for g in buf]
+    while ready:
+        node = ready.pop()
+        grads = buffers.pop(node, None)
+        dev = node._device
+        if grads is None:
+            grads = [None] * len(node._out_meta)
+        slow = node.backward_raw is None or node._hooks or node._tensor_pre_hooks or \
+            node._retain or node._pre_hooks
+        if not slow:
+            for a in grads:
+                if a is None:   # an output got no gradient: _node_step materialises zeros
+                    slow = True
+                    break
+        if slow:
+            tg = _node_step(node, [None if a is None else _make(a, dev) for a in grads],
+                            retain_graph, True, False)
+            if tg is None:
+                continue
+            in_grads = []
+            for i, g in enumerate(tg):
+                if g is not None and not isinstance(g, Tensor):
+                    _validate(node, i, g, None)   # raises PyTorch's TypeError
+                in_grads.append(None if g is None else g._data)
+        else:
+            next_ = node._next
+            for e in next_:
+                if e is not None:
+                    break
+            else:
+                if not retain_graph:
+                    node._release()
+                continue
+            try:
+                in_grads = node.backward_raw(node, *grads)
+            finally:
+                if not retain_graph:
+                    node._release()
+        for i, e in enumerate(node._next):
+            if e is None:
+                continue
+            a = in_grads[i] if i < len(in_grads) else None
+            nxt = e[0]
+            if a is None:
+                if nxt.__class__ is Tensor or isinstance(nxt, Tensor):
+                    continue
+            else:
+                if a.__class__ not in _ndarray_types:
+                    a = _tensor_mod._as_array(a, dev)   # NumPy scalar from 0-dim arithmetic
+                if a.shape != e[2] or _from_np[a.dtype] is not e[3]:
+                    a = _validate(node, i, _make(a, dev), e)._data
+                if nxt.__class__ is Tensor or isinstance(nxt, Tensor):
+                    _deliver_leaf_array(nxt, a, dev, given, stolen_into)
+                    continue
+                buf = buffers.get(nxt)
+                if buf is None:
+                    buf = buffers[nxt] = [None] * len(nxt._out_meta)
+                nr = e[1]
+                if buf[nr] is None:
+                    buf[nr] = a
+                else:
+                    s = buf[nr] + a
+                    buf[nr] = s if s.__class__ in _ndarray_types else _tensor_mod._as_array(s, dev)
+            d = deps[nxt] - 1
+            deps[nxt] = d
+            if d == 0:
+                ready.append(nxt)
+
+
+def _deliver_leaf_array(t, a, dev, given, stolen_into):
+    """_deliver_leaf for an array gradient, plain backward (no inputs=, no create_graph)."""
+    if t._hooks or t._post_acc_hooks:
+        _deliver_leaf(t, _make(a, dev), False, None, None, False, given, stolen_into)
+        return
+    old = t._grad
+    if old is None:
+        base = a.base
+        bid = id(a) if base is None else _root_base_id(a)
+        if base is None and bid not in given:
+            t._grad = _make(a, dev)     # a fresh buffer nobody else holds: steal it
+            stolen_into.add(id(t))
+        else:
+            t._grad = _make(a.copy(), dev)
+        given.add(bid)
+    elif id(t) in stolen_into or old.grad_fn is not None or not old._data.flags.writeable:
+        t._grad = _make(_tensor_mod._as_array(old._data + a, dev), dev)
+    else:
+        old._data += a
 
 
 # One list per running backward (innermost last): what queue_callback adds runs once that

@@ -13,6 +13,8 @@ graph node (`tensor.grad_fn`). Two kinds of subclass:
 are turned back into those Tensors, so the saved values keep their place in the graph (for
 double backward) and their version counters (for the in-place check).
 """
+import numpy as np
+
 from . import grad_mode
 from .. import tensor as _tensor_mod
 
@@ -21,6 +23,7 @@ _make = _tensor_mod._make
 _new = object.__new__
 _cpu = _tensor_mod._cpu
 _ndarray_types = _tensor_mod._ndarray_types   # a live set: the CuPy backend adds its type
+_np_generic = np.generic
 _from_np = _tensor_mod._from_np
 _enabled = grad_mode._enabled
 _anomaly = grad_mode._anomaly
@@ -267,6 +270,9 @@ class Function:
                 if err is None:
                     raise
                 raise err from e
+            raw_out = out   # what forward returned: save_for_backward may have saved it
+            if out.__class__ not in _ndarray_types and isinstance(out, _np_generic):
+                out = _tensor_mod._as_array(out, dev)   # NumPy's scalar from a full reduction
             if out.__class__ in _ndarray_types:
                 # one array out: the common case, wrapped inline
                 t = _new(Tensor)
@@ -277,7 +283,31 @@ class Function:
                 t.grad_fn = None
                 t._vc = [0]
                 if needs:
-                    _link(ctx, args, (out,), (t,), dev, raw)
+                    if ctx._non_diff or ctx._dirty or _anomaly[0]:
+                        _link(ctx, args, (raw_out,), (t,), dev, raw)
+                    else:   # _link's work for one plain output, inline
+                        next_ = []
+                        for a, need in zip(args, ctx.needs_input_grad):
+                            if need:
+                                fn = a.grad_fn
+                                arr = a._data
+                                if fn is None:
+                                    next_.append((a, 0, arr.shape, _from_np[arr.dtype]))
+                                else:
+                                    next_.append((fn, a._output_nr, arr.shape,
+                                                  _from_np[arr.dtype]))
+                            else:
+                                next_.append(None)
+                        ctx._next = tuple(next_)
+                        dt = _from_np[out.dtype]
+                        if dt.is_floating_point or dt.is_complex:
+                            t.grad_fn = ctx
+                            t._requires_grad = True
+                            ctx._out_meta = ((out.shape, dt),)
+                        else:
+                            ctx._out_meta = (None,)
+                        if ctx._to_save is not None:
+                            _save(ctx, args, (raw_out,), (t,), dev)
                 return t
         else:
             prev = _enabled[0]
@@ -400,6 +430,14 @@ def _link(ctx, args, raw_outs, outs, dev, raw):
                     outs[i]._vc = d._vc
         ctx._dirty = None
 
+    if ctx._to_save:
+        _save(ctx, args, raw_outs, outs, dev)
+
+
+def _save(ctx, args, raw_outs, outs, dev):
+    """Turn what forward passed to save_for_backward into the node's saved state: inputs as
+    their Tensors, outputs as _OutputRef (no Tensor<->node cycle), Python scalars as they are,
+    each with the version it had, for the in-place check in saved_tensors."""
     to_save = ctx._to_save
     if to_save:
         ctx._to_save = None
