@@ -185,3 +185,16 @@ def test_no_numpy_warnings_for_inf_nan_but_user_numpy_still_warns():
         (1.0 / x, ember.log(x), x * float("inf"), ember.sqrt(-x - 1))
         with pytest.raises(RuntimeWarning):
             np.array([1.0]) / np.array([0.0])
+
+
+@pytest.mark.parametrize("data", [[2**63], 2**63, [-2**63 - 1], [1, 2**70]])
+def test_tensor_int_overflow_raises_like_torch(data):
+    # NumPy would wrap (uint64 -> int64) or build an object array; PyTorch refuses
+    with pytest.raises(ValueError, match="Overflow when unpacking long long"):
+        ember.tensor(data)
+
+
+def test_tensor_int_range_edges_and_float_context():
+    assert ember.tensor([2**63 - 1, -2**63]).tolist() == [2**63 - 1, -2**63]
+    t = ember.tensor([1.0, 2**64])            # a float among them: float32, no overflow
+    assert t.dtype == ember.float32 and t[1].item() == float(2**64)

@@ -102,6 +102,8 @@ def _host_array_from_data(data, dtype):
         arr = np.array(data)
     elif isinstance(data, (bool, int, float, builtins.complex, np.generic)):
         d = dtype or _scalar_kind_dtype(data)
+        if data.__class__ is int and d is _dt.int64 and not -2**63 <= data < 2**63:
+            raise ValueError("Overflow when unpacking long long")
         return np.array(data, dtype=_dt.to_np(d))
     elif isinstance(data, (list, tuple)):
         try:
@@ -118,7 +120,12 @@ def _host_array_from_data(data, dtype):
             if arr.size == 0:
                 arr = arr.astype(_dt.to_np(_dt.get_default_dtype()))
             else:
-                arr = arr.astype(_dt.to_np(_walk_dtype(data)), copy=False)
+                inferred = _walk_dtype(data)
+                if inferred is _dt.int64 and arr.dtype.kind in "uO":
+                    # NumPy made uint64/object of a Python int outside int64's range;
+                    # PyTorch refuses it rather than wrapping it
+                    raise ValueError("Overflow when unpacking long long")
+                arr = arr.astype(_dt.to_np(inferred), copy=False)
     elif hasattr(data, "__array__") or hasattr(data, "__cuda_array_interface__"):
         arr = np.array(data)
     else:
