@@ -64,11 +64,13 @@ def _check_tensor(x, name):
 
 # ---------------------------------------------------------------- add / sub
 class Add(Pointwise):
+    alpha = 1   # the usual case, read by backward without a per-node attribute
+
     @staticmethod
     def forward(ctx, a, b, alpha, npdt):
         a, b = _cast(a, npdt), _cast(b, npdt)
-        ctx.alpha = alpha
         if alpha != 1:
+            ctx.alpha = alpha
             b = b * alpha
         return a + b
 
@@ -95,11 +97,13 @@ def add(input, other, *, alpha=1, out=None):
 
 
 class Sub(Pointwise):
+    alpha = 1   # the usual case, read by backward without a per-node attribute
+
     @staticmethod
     def forward(ctx, a, b, alpha, npdt):
         a, b = _cast(a, npdt), _cast(b, npdt)
-        ctx.alpha = alpha
         if alpha != 1:
+            ctx.alpha = alpha
             b = b * alpha
         return a - b
 
@@ -116,7 +120,8 @@ def sub(input, other, *, alpha=1, out=None):
     if dt is _dt.bool:
         raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not "
                            "supported. Use the `^` or `logical_xor()` operator instead.")
-    if any(x.__class__ is bool or getattr(x, "dtype", None) is _dt.bool for x in (input, other)):
+    if input.__class__ is bool or other.__class__ is bool or \
+            getattr(input, "dtype", None) is _dt.bool or getattr(other, "dtype", None) is _dt.bool:
         raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
                            "If you are trying to invert a mask, use the `~` or `logical_not()` "
                            "operator instead.")
