@@ -150,7 +150,11 @@ class DataLoader(Generic[_T_co]):
 
         if isinstance(dataset, IterableDataset):
             self._dataset_kind = _DatasetKind.Iterable
-            if shuffle not in {False, None}:
+            if shuffle is not None and callable(getattr(dataset, "set_shuffle", None)):
+                # a datapipe (ember.text's datasets) shuffles its own stream, as PyTorch's
+                # DataLoader does for an IterDataPipe: shuffle switches its shuffle stage
+                dataset.set_shuffle(bool(shuffle))
+            elif shuffle not in {False, None}:
                 raise ValueError("DataLoader with IterableDataset: expected unspecified shuffle "
                                  f"option, but got shuffle={shuffle}")
             if sampler is not None:

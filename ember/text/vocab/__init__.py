@@ -1,0 +1,7 @@
+"""torchtext.vocab: `Vocab`, its factories, and pre-trained word vectors from local files."""
+from .vectors import CharNGram, FastText, GloVe, Vectors, pretrained_aliases
+from .vocab import Vocab
+from .vocab_factory import build_vocab_from_iterator, vocab
+
+__all__ = ["Vocab", "vocab", "build_vocab_from_iterator", "GloVe", "FastText", "CharNGram",
+           "pretrained_aliases", "Vectors"]
