@@ -513,6 +513,27 @@ def test_fake_data_is_deterministic_and_restores_rng():
                                      "    StandardTransform", "Transform: PILToTensor()"]
 
 
+def test_fake_data_target_transform_gets_a_tensor():
+    # torchvision applies target_transform to the 0-dim int64 target tensor and returns
+    # .item() of the result: an int, and a multi-element result fails in .item()
+    seen = []
+
+    def record(t):
+        seen.append(t)
+        return t + 100
+
+    ds = tv.datasets.FakeData(size=3, image_size=(1, 4, 4), num_classes=5, target_transform=record)
+    img, target = ds[1]
+    assert isinstance(seen[0], ember.Tensor) and seen[0].dim() == 0
+    assert seen[0].dtype == ember.int64
+    assert type(target) is int and target == seen[0].item() + 100
+    assert isinstance(img, Image.Image) and img.size == (4, 4) and img.mode == "L"
+    assert type(tv.datasets.FakeData(size=1)[0][1]) is int
+    one_hot = tv.datasets.FakeData(size=1, target_transform=lambda t: ember.zeros(10))
+    with pytest.raises(RuntimeError, match="a Tensor with 10 elements cannot be converted to Scalar"):
+        one_hot[0]
+
+
 def test_vision_dataset_transform_arguments():
     with pytest.raises(ValueError, match="Only transforms or transform/target_transform can be passed as argument"):
         tv.datasets.VisionDataset("r", transforms=lambda x, y: (x, y), transform=lambda x: x)

@@ -5,7 +5,7 @@ one process per GPU (which is also what PyTorch recommends)."""
 from ..modules.module import Module
 from .distributed import _to_device
 
-__all__ = ["DataParallel"]
+__all__ = ["DataParallel", "data_parallel"]
 
 
 class DataParallel(Module):
@@ -44,3 +44,31 @@ class DataParallel(Module):
                                    f"them on device: {t.device}")
         inputs, kwargs = _to_device((inputs, kwargs), self.src_device_obj)
         return self.module(*inputs, **kwargs)
+
+
+def data_parallel(module, inputs, device_ids=None, output_device=None, dim=0, module_kwargs=None):
+    """Functional DataParallel: ``module(*inputs, **module_kwargs)`` on GPU device_ids[0].
+
+    As in PyTorch, it needs a GPU ("device type could not be determined" without one) and the
+    module's parameters and buffers on device_ids[0]; with one device the inputs move there
+    and the output stays there.  Several devices raise NotImplementedError (see DataParallel)."""
+    from ... import cuda
+    from ...device import device
+    if not isinstance(inputs, tuple):
+        inputs = (inputs,) if inputs is not None else ()
+    if not cuda.is_available():
+        raise RuntimeError("device type could not be determined")
+    if device_ids is None:
+        device_ids = list(range(cuda.device_count()))
+    ids = [d if isinstance(d, int) else (d.index or 0) for d in device_ids]
+    src = device("cuda", ids[0])
+    for t in list(module.parameters()) + list(module.buffers()):
+        if t.device != src:
+            raise RuntimeError(f"module must have its parameters and buffers on device {src} "
+                               f"(device_ids[0]) but found one of them on device: {t.device}")
+    if len(ids) > 1:
+        raise NotImplementedError(
+            "data_parallel over several GPUs is not implemented in ember: use "
+            "DistributedDataParallel with one process per GPU")
+    inputs, kwargs = _to_device((inputs, module_kwargs or {}), src)
+    return module(*inputs, **kwargs)

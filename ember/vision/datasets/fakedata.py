@@ -28,12 +28,13 @@ class FakeData(VisionDataset):
         target = ember.randint(0, self.num_classes, size=(1,), dtype=ember.long)[0]
         ember.set_rng_state(rng_state)
         img = transforms.ToPILImage()(img)
-        target = target.item()
         if self.transform is not None:
             img = self.transform(img)
+        # torchvision hands target_transform the 0-dim long tensor and returns .item() of
+        # what it gives back, so a target_transform must keep a one-element tensor
         if self.target_transform is not None:
             target = self.target_transform(target)
-        return img, target
+        return img, target.item()
 
     def __len__(self):
         return self.size
