@@ -130,5 +130,6 @@ class _VariableClass(metaclass=_VariableMeta):
 
 Variable = _VariableClass
 Variable._execution_engine = engine._execution_engine   # queue_callback, as in PyTorch
+_is_checkpoint_valid = engine.is_checkpoint_valid   # torch.autograd._is_checkpoint_valid
 variable = Variable
 from . import functional  # noqa: E402  (jacobian, hessian, vjp, jvp, hvp, vhp)

@@ -135,6 +135,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     _enabled[0] = bool(create_graph)
     final_callbacks = []
     _final_callbacks.append(final_callbacks)
+    _plain_backward.append(not capture and inputs is None)
     # PyTorch computes inf/nan gradients at domain edges (sqrt'(0), log'(0)) silently; so
     # does ember, through the warnings filter in ember/_warnings.py (an np.errstate here
     # would cost ~3 us per backward call).
@@ -153,6 +154,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     finally:
         _enabled[0] = prev_mode
         _final_callbacks.pop()
+        _plain_backward.pop()
 
     if capture:
         for k, t in enumerate(inputs):
@@ -361,6 +363,18 @@ def _deliver_leaf_array(t, a, dev, given, stolen_into):
 # One list per running backward (innermost last): what queue_callback adds runs once that
 # backward has processed its whole graph, in the order added (PyTorch's final callbacks).
 _final_callbacks = []
+
+
+# One flag per running backward (innermost last): False for autograd.grad / backward(inputs=),
+# whose gradients must not land in .grad (read by is_checkpoint_valid).
+_plain_backward = []
+
+
+def is_checkpoint_valid():
+    """PyTorch's `torch.autograd._is_checkpoint_valid()`: False while the innermost running
+    backward was started by `autograd.grad` or `backward(inputs=...)`, where a reentrant
+    checkpoint's nested backward would put gradients into `.grad` instead of returning them."""
+    return _plain_backward[-1] if _plain_backward else True
 
 
 def queue_callback(callback):

@@ -1,7 +1,8 @@
-"""ember.utils: `data` (Dataset, DataLoader, ...) and `safetensors`, each imported on first
-use (PEP 562): `ember.utils.data`, `import ember.utils.data` and `from ember.utils import
-data` all work as with eager imports."""
-_LAZY_SUBMODULES = ("data", "safetensors")
+"""ember.utils: `data` (Dataset, DataLoader, ...), `safetensors`, `tensorboard`
+(SummaryWriter), `checkpoint` (activation checkpointing) and `viz` (make_dot), each imported
+on first use (PEP 562): `ember.utils.data`, `import ember.utils.data` and `from ember.utils
+import data` all work as with eager imports."""
+_LAZY_SUBMODULES = ("data", "safetensors", "tensorboard", "checkpoint", "viz")
 
 
 def __getattr__(name):
