@@ -26,13 +26,9 @@ PACKAGES = {
 
 # torch-side modules whose ember module is not found by the prefix rule above.  A value of
 # None marks a module known to have no ember counterpart (the string after it says why).
-RENAMES = {
-    "torch.multiprocessing": None,
-}
+RENAMES = {}
 
-_REASONS = {
-    "torch.multiprocessing": "ember has no torch.multiprocessing (no shared-memory tensors)",
-}
+_REASONS = {}
 
 
 def resolve(fullname):
@@ -107,13 +103,67 @@ _FINDER = _TorchAliasFinder()
 
 def install():
     """Put the torch -> ember import hook first on sys.meta_path (idempotent).  Torch-side
-    modules already imported (a real PyTorch) are dropped from sys.modules first."""
+    modules already imported (a real PyTorch) are dropped from sys.modules first.  Processes
+    multiprocessing starts with 'spawn' or 'forkserver' get the hook too."""
     for mod in list(sys.modules):
         if mod.partition(".")[0] in PACKAGES and not _is_alias(mod):
             del sys.modules[mod]
     if _FINDER in sys.meta_path:
         sys.meta_path.remove(_FINDER)
     sys.meta_path.insert(0, _FINDER)
+    _hook_new_processes()
+
+
+# ---------------------------------------------------------------- spawned processes
+# A process started with 'spawn' or 'forkserver' is a fresh interpreter that re-imports the
+# script (as __mp_main__) before it unpickles its target: without the hook its `import
+# torch` would fail or find a real PyTorch.  multiprocessing sends each such child a dict of
+# "preparation data" that the child unpickles first thing, before it imports the script; we
+# add one entry whose unpickling installs the hook (the child ignores the entry itself).
+class _HookInChild:
+    def __reduce__(self):
+        # exec with a fresh namespace: the child may not find ember on its default sys.path
+        # yet (multiprocessing restores the parent's sys.path only after this), so put the
+        # folder holding the ember package there for the import
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        code = ("import sys\n"
+                f"sys.path.insert(0, {root!r})\n"
+                "try:\n"
+                "    import ember.compat\n"
+                "finally:\n"
+                f"    sys.path.remove({root!r})\n"
+                "ember.compat.install()\n")
+        return (exec, (code, {}))
+
+
+def _hook_new_processes():
+    import multiprocessing.forkserver
+    import multiprocessing.spawn
+    spawn = multiprocessing.spawn
+    if getattr(spawn.get_preparation_data, "_ember_compat", False):
+        return
+    original = spawn.get_preparation_data
+
+    def get_preparation_data(name):
+        data = original(name)
+        if is_installed():
+            data["ember_compat_hook"] = _HookInChild()
+        return data
+
+    get_preparation_data._ember_compat = True
+    spawn.get_preparation_data = get_preparation_data
+
+    # The fork server would import the script itself ('__main__' preload) before any child
+    # data arrives: skip that while the hook is on; each child imports the script, hooked.
+    server = multiprocessing.forkserver.ForkServer
+    ensure_running = server.ensure_running
+
+    def ensure_running_hooked(self):
+        if is_installed() and "__main__" in self._preload_modules:
+            self._preload_modules = [m for m in self._preload_modules if m != "__main__"]
+        return ensure_running(self)
+
+    server.ensure_running = ensure_running_hooked
 
 
 def _is_alias(mod):

@@ -29,8 +29,9 @@ def _mnist_root(tmp_path, n_train=256, n_test=200):
     return work
 
 
-def _run(program, cwd, *args, timeout=120):
-    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""))
+def _run(program, cwd, *args, timeout=120, env=None):
+    env = dict(os.environ, PYTHONPATH=REPO + os.pathsep + os.environ.get("PYTHONPATH", ""),
+               **(env or {}))
     return subprocess.run([sys.executable, "-m", "ember.compat", os.path.join(PROGRAMS, program),
                            *args], capture_output=True, text=True, timeout=timeout,
                           cwd=str(cwd), env=env)

@@ -101,8 +101,8 @@ def test_real_torch_is_never_imported(tmp_path):
 
 @pytest.mark.parametrize("stmt, name", [
     ("import torch.onnx", "torch.onnx"),
-    ("import torchtext", "torchtext"),
-    ("import torch.multiprocessing as mp", "torch.multiprocessing"),
+    ("import torch._dynamo", "torch._dynamo"),
+    ("import torch.fx", "torch.fx"),
     ("import torchvision.transforms.v2", "torchvision.transforms.v2"),
 ])
 def test_unsupported_module_raises_clear_error(tmp_path, stmt, name):
@@ -119,6 +119,47 @@ def test_unsupported_module_raises_clear_error(tmp_path, stmt, name):
     got_name, message = r.stdout.strip().split("\n")
     assert got_name == name
     assert f"No module named {name!r}" in message and "ember" in message
+
+
+def test_renamed_to_none_names_the_reason():
+    import ember.compat as compat
+    compat.RENAMES["torch.some_missing"] = None
+    compat._REASONS["torch.some_missing"] = "ember has no some_missing (why)"
+    try:
+        with pytest.raises(ModuleNotFoundError, match="ember has no some_missing \\(why\\)"):
+            compat.resolve("torch.some_missing.sub")
+    finally:
+        del compat.RENAMES["torch.some_missing"], compat._REASONS["torch.some_missing"]
+
+
+@pytest.mark.parametrize("method", ["spawn", "forkserver"])
+def test_spawned_children_get_the_hook(tmp_path, method):
+    """A 'spawn'/'forkserver' child re-imports the script as __mp_main__: its `import torch`
+    must give ember there too, and torch.multiprocessing must work across it."""
+    r = run(f"""
+        import sys
+        import torch
+        import torch.multiprocessing as mp
+
+        def child(t, q):
+            import ember
+            t.add_(1)
+            q.put((torch is ember, __name__, t.is_shared(),
+                   sorted(m for m in sys.modules if m.startswith("torch") and
+                          not sys.modules[m].__name__.startswith("ember"))))
+
+        if __name__ == "__main__":
+            mp.set_start_method("{method}")
+            t = torch.zeros(2).share_memory_()
+            q = mp.Queue()
+            p = mp.Process(target=child, args=(t, q))
+            p.start()
+            print(q.get(timeout=60))
+            p.join()
+            print(t.tolist(), p.exitcode)
+    """, tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split("\n")[:2] == ["(True, '__mp_main__', True, [])", "[1.0, 1.0] 0"]
 
 
 def test_unsupported_module_uncaught_exits_1(tmp_path):
@@ -178,3 +219,17 @@ def test_console_script_entry_point(tmp_path):
                        capture_output=True, text=True, timeout=TIMEOUT, cwd=REPO, env=env)
     assert r.returncode == 5, r.stderr
     assert r.stdout.strip() == "True sibling ['--lr', '0.1']"
+
+
+def test_dataloader_spawn_workers_under_the_runner(tmp_path):
+    r = run("""
+        import torch
+        from torch.utils.data import DataLoader, TensorDataset
+
+        if __name__ == "__main__":
+            ds = TensorDataset(torch.arange(10.), torch.arange(10))
+            dl = DataLoader(ds, batch_size=4, num_workers=2, multiprocessing_context="spawn")
+            print([b[0].tolist() for b in dl])
+    """, tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.strip() == "[[0.0, 1.0, 2.0, 3.0], [4.0, 5.0, 6.0, 7.0], [8.0, 9.0]]"

@@ -118,6 +118,13 @@ def _adv_cases():
         ("nested_list_as_tuple", lambda L: [[0, 1], [1, 2]]),
         ("list_with_slice", lambda L: [0, slice(None)]),
         ("empty_list", lambda L: []),
+        ("range", lambda L: range(2)),
+        ("range_negative", lambda L: range(-1, 1)),
+        ("range_pair", lambda L: (range(3), [0, 1, 2])),
+        ("range_step_after_slice", lambda L: (slice(None), range(1, 4, 2))),
+        ("empty_range", lambda L: range(0)),
+        ("list_with_range", lambda L: [range(2)]),
+        ("deque", lambda L: __import__("collections").deque([2, 0])),
         ("list_of_bools", lambda L: [True, False, True]),
         ("list_mixed", lambda L: [True, 1]),
         ("list_float", lambda L: [1, 2.0]),
@@ -230,6 +237,7 @@ SETITEM = [
     ("none", None, [(4,)], None),
     ("bool_true", True, [], 9.0),
     ("zero_dim_tensor_val", (1, 1), [()], None),
+    ("range_pairs", (range(3), [0, 1, 2]), [], 9.0),
 ]
 
 
