@@ -112,6 +112,25 @@ def install():
         sys.meta_path.remove(_FINDER)
     sys.meta_path.insert(0, _FINDER)
     _hook_new_processes()
+    _report_torch_version(True)
+
+
+# PyTorch programs gate features on `torch.__version__` ("if torch.__version__ >= '2.0'"):
+# under the hook it reports the PyTorch API ember follows, with ember's own version as the
+# local part ("2.13.0+ember0.1.0"); `import ember` alone keeps ember's plain version.
+_plain_versions = []
+
+
+def _report_torch_version(on):
+    import ember
+    import ember.version as v
+    if on:
+        if not _plain_versions:
+            _plain_versions.append((ember.__version__, v.__version__))
+        tv = v.TorchVersion(f"{v.torch_api}+ember{v._EMBER}")
+        ember.__version__ = v.__version__ = tv
+    elif _plain_versions:
+        ember.__version__, v.__version__ = _plain_versions.pop()
 
 
 # ---------------------------------------------------------------- spawned processes
@@ -178,6 +197,7 @@ def uninstall():
     for mod in list(sys.modules):
         if mod.partition(".")[0] in PACKAGES and _is_alias(mod):
             del sys.modules[mod]
+    _report_torch_version(False)
 
 
 def is_installed():

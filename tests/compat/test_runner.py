@@ -200,11 +200,26 @@ def test_in_process_install_uninstall():
         assert torch is ember and F is ember.nn.functional
         assert compat.resolve("torchvision.models.resnet") == "ember.vision.models.resnet"
         assert compat.resolve("numpy") is None
+        assert torch.__version__ == "2.13.0+ember0.1.0" and torch.__version__ >= (2, 0)
     finally:
         compat.uninstall()
         sys.modules.update(saved)
     assert not compat.is_installed()
     assert ember.__spec__.name == "ember"
+    assert ember.__version__ == "0.1.0"       # ember's own version again
+
+
+def test_version_checks_take_the_modern_branch(tmp_path):
+    r = run("""
+        import torch
+        from packaging import version
+        assert torch.__version__ >= "2.0" and torch.__version__ >= (2, 13)
+        assert torch.version.__version__ == torch.__version__
+        print(torch.__version__, torch.version.cuda, torch.version.hip,
+              version.parse(torch.__version__) >= version.parse("2.0"))
+    """, tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["2.13.0+ember0.1.0", "None", "None", "True"]
 
 
 def test_console_script_entry_point(tmp_path):
