@@ -20,6 +20,13 @@ from .ops import __all__ as _ops_all
 from .tensor_types import *  # noqa: F401,F403
 from . import _tensor_methods  # noqa: F401  (binds ops onto Tensor)
 from . import cuda
+from . import amp  # noqa: F401  (autocast state: the listed ops consult it)
+from .amp.autocast_mode import (autocast, is_autocast_enabled, set_autocast_enabled,
+                                get_autocast_dtype, set_autocast_dtype,
+                                is_autocast_cache_enabled, set_autocast_cache_enabled,
+                                clear_autocast_cache, autocast_increment_nesting,
+                                autocast_decrement_nesting)
+globals().update(amp.autocast_mode._LEGACY)  # torch.is_autocast_cpu_enabled & co. (deprecated)
 from . import nn
 from .nn.functional._toplevel import *  # noqa: F401,F403  (torch.softmax, torch.conv2d, ...)
 from . import random
@@ -57,8 +64,8 @@ def typename(obj):
 # Submodules imported on first use (PEP 562), to keep `import ember` fast: none of them binds
 # Tensor methods or sets global state when imported, and `ember.optim`, `from ember import
 # optim`, `import ember.optim` and unpickling their classes all import them on demand.
-_LAZY_SUBMODULES = ("distributed", "distributions", "hub", "optim", "special", "utils",
-                    "vision")
+_LAZY_SUBMODULES = ("accelerator", "cpu", "distributed", "distributions", "hub", "multiprocessing",
+                    "optim", "special", "text", "utils", "version", "vision")
 
 
 def __getattr__(name):

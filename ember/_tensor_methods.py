@@ -508,8 +508,9 @@ Tensor.output_nr = property(misc.output_nr)
 Tensor.storage = misc.storage
 Tensor.untyped_storage = misc.untyped_storage
 Tensor.set_ = misc.set_
-Tensor.share_memory_ = misc.share_memory_
-Tensor.is_shared = misc.is_shared   # replaces tensor.py's always-False property
+from . import _shared_memory  # noqa: E402
+Tensor.share_memory_ = _shared_memory.share_memory_
+Tensor.is_shared = _shared_memory.is_shared
 Tensor.__dlpack__ = misc._dlpack
 Tensor.__dlpack_device__ = misc._dlpack_device
 Tensor.volatile = property(misc._volatile)

@@ -255,13 +255,28 @@ def can_cast(from_, to):
 
 
 # ---------------------------------------------------------------- finfo / iinfo
+def np_finfo(npdt):
+    """np.finfo, also for bfloat16 (NumPy's finfo does not know ml_dtypes' types; PyTorch's
+    resolution is 10**-precision, which ml_dtypes rounds to bfloat16)."""
+    if npdt.kind != "V":
+        return np.finfo(npdt)
+    import ml_dtypes
+    f = ml_dtypes.finfo(npdt)
+
+    class _Info:
+        bits, precision = f.bits, f.precision
+        eps, max, min, tiny = (_builtin_float(v) for v in (f.eps, f.max, f.min, f.tiny))
+        resolution = 10.0 ** -f.precision
+    return _Info
+
+
 class finfo:
     def __init__(self, type=None):
         d = as_dtype(type) if type is not None else _default[0]
         if not (d.is_floating_point or d.is_complex):
             raise TypeError(f"torch.finfo() requires a floating point input type, got {d}")
         d = d.to_real()
-        info = np.finfo(to_np(d))
+        info = np_finfo(to_np(d))
         self.dtype = d.name
         self.bits = info.bits
         self.eps = _builtin_float(info.eps)

@@ -24,10 +24,13 @@ import numpy as np
 from . import dtypes as _dt
 from .tensor import Tensor, _make
 from .autograd.function import Op
+from .amp import autocast_mode as _amp
 from .ops._util import write_out, wrap_dim, xp_of, _type_word
 from .ops import shape as _shape
 from .ops import unary as _unary
 from .ops import creation as _creation
+
+_amp_on = _amp._active   # autocast's one fast check (ember.amp)
 
 __all__ = ["fft", "ifft", "fft2", "ifft2", "fftn", "ifftn", "rfft", "irfft", "rfft2",
            "irfft2", "rfftn", "irfftn", "hfft", "ihfft", "hfft2", "ihfft2", "hfftn", "ihfftn",
@@ -295,6 +298,8 @@ def _c2r(name, x, n, dim, norm, forward):
 
 def fft(input, n=None, dim=-1, norm=None, *, out=None):
     """One-dimensional discrete Fourier transform."""
+    if _amp_on[0] and out is None:
+        input, = _amp.maybe_cast("fft_fft", input)
     _check_tensor(input, "fft")
     _check_out(out, "fft", True)
     if input.dtype.is_complex:
@@ -304,6 +309,8 @@ def fft(input, n=None, dim=-1, norm=None, *, out=None):
 
 def ifft(input, n=None, dim=-1, norm=None, *, out=None):
     """One-dimensional inverse discrete Fourier transform."""
+    if _amp_on[0] and out is None:
+        input, = _amp.maybe_cast("fft_ifft", input)
     _check_tensor(input, "ifft")
     _check_out(out, "ifft", True)
     if input.dtype.is_complex:
@@ -313,6 +320,8 @@ def ifft(input, n=None, dim=-1, norm=None, *, out=None):
 
 def rfft(input, n=None, dim=-1, norm=None, *, out=None):
     """The Fourier transform of real input: only the n // 2 + 1 non-redundant bins."""
+    if _amp_on[0] and out is None:
+        input, = _amp.maybe_cast("fft_rfft", input)
     _check_tensor(input, "rfft")
     if input.dtype.is_complex:
         raise RuntimeError(f"rfft expects a real input tensor, but got "
@@ -323,6 +332,8 @@ def rfft(input, n=None, dim=-1, norm=None, *, out=None):
 
 def irfft(input, n=None, dim=-1, norm=None, *, out=None):
     """Inverse of `rfft`: n real samples (default 2 (m - 1)) from m Hermitian bins."""
+    if _amp_on[0] and out is None:
+        input, = _amp.maybe_cast("fft_irfft", input)
     _check_tensor(input, "irfft")
     _check_out(out, "irfft", False)
     return _finish(_c2r("irfft", input, n, dim, norm, False), out)
@@ -330,6 +341,8 @@ def irfft(input, n=None, dim=-1, norm=None, *, out=None):
 
 def hfft(input, n=None, dim=-1, norm=None, *, out=None):
     """The (real) Fourier transform of a Hermitian-symmetric signal given by its half."""
+    if _amp_on[0] and out is None:
+        input, = _amp.maybe_cast("fft_hfft", input)
     _check_tensor(input, "hfft")
     _check_out(out, "hfft", False)
     return _finish(_c2r("hfft", input, n, dim, norm, True), out)
@@ -337,6 +350,8 @@ def hfft(input, n=None, dim=-1, norm=None, *, out=None):
 
 def ihfft(input, n=None, dim=-1, norm=None, *, out=None):
     """Inverse of `hfft`: the onesided half of the inverse transform of real input."""
+    if _amp_on[0] and out is None:
+        input, = _amp.maybe_cast("fft_ihfft", input)
     _check_tensor(input, "ihfft")
     if input.dtype.is_complex:
         raise RuntimeError(f"ihfft expects a real input tensor, but got "
@@ -412,34 +427,50 @@ def _ihfftn(name, input, s, dim, norm, out):
 
 def fftn(input, s=None, dim=None, norm=None, *, out=None):
     """N-dimensional discrete Fourier transform (all dims by default)."""
+    if _amp_on[0] and out is None:
+        input, = _amp.maybe_cast("fft_fftn", input)
     return _fftn("fftn", input, s, dim, norm, True, out)
 
 
 def ifftn(input, s=None, dim=None, norm=None, *, out=None):
+    if _amp_on[0] and out is None:
+        input, = _amp.maybe_cast("fft_ifftn", input)
     return _fftn("ifftn", input, s, dim, norm, False, out)
 
 
 def fft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    if _amp_on[0] and out is None:
+        input, = _amp.maybe_cast("fft_fft2", input)
     return _fftn("fft2", input, s, dim, norm, True, out)
 
 
 def ifft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    if _amp_on[0] and out is None:
+        input, = _amp.maybe_cast("fft_ifft2", input)
     return _fftn("ifft2", input, s, dim, norm, False, out)
 
 
 def rfftn(input, s=None, dim=None, norm=None, *, out=None):
+    if _amp_on[0] and out is None:
+        input, = _amp.maybe_cast("fft_rfftn", input)
     return _rfftn("rfftn", input, s, dim, norm, out)
 
 
 def rfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    if _amp_on[0] and out is None:
+        input, = _amp.maybe_cast("fft_rfft2", input)
     return _rfftn("rfft2", input, s, dim, norm, out)
 
 
 def irfftn(input, s=None, dim=None, norm=None, *, out=None):
+    if _amp_on[0] and out is None:
+        input, = _amp.maybe_cast("fft_irfftn", input)
     return _irfftn("irfftn", input, s, dim, norm, out)
 
 
 def irfft2(input, s=None, dim=(-2, -1), norm=None, *, out=None):
+    if _amp_on[0] and out is None:
+        input, = _amp.maybe_cast("fft_irfft2", input)
     return _irfftn("irfft2", input, s, dim, norm, out)
 
 
@@ -573,6 +604,8 @@ def stft(input, n_fft, hop_length=None, win_length=None, window=None, center=Tru
          align_to_window=None):
     """Short-time Fourier transform: (B?, N, T) spectra of windowed frames of a 1D or 2D
     (batch) signal, as `torch.stft`."""
+    if _amp_on[0]:
+        input, window = _amp.maybe_cast("stft", input, window)
     if center and align_to_window is not None:
         raise RuntimeError("stft align_to_window should only be set when center = false")
     if center:

@@ -21,10 +21,13 @@ from . import dtypes as _dt
 from . import return_types as _rt
 from .tensor import Tensor, _make
 from .autograd.function import Function as _Function, Op
+from .amp import autocast_mode as _amp
 from .ops import blas as _blas, creation as _cr, reduce as _reduce, shape as _shape
 from .ops import index as _index
 from .ops._util import write_out, wrap_dim, xp_of, _type_word
 from .ops.compare import c_type_name, broadcast_shapes
+
+_amp_on = _amp._active   # autocast's one fast check (ember.amp)
 
 __all__ = ["LinAlgError", "norm", "vector_norm", "matrix_norm", "det", "slogdet", "inv",
            "inv_ex", "solve", "solve_ex", "lstsq", "cholesky", "cholesky_ex", "qr", "eig",
@@ -435,6 +438,8 @@ def _inv_checks(A, fn):
 
 
 def inv_ex(A, *, check_errors=False, out=None):
+    if _amp_on[0] and out is None:
+        A, = _amp.maybe_cast("linalg_inv_ex", A)
     _inv_checks(A, "linalg.inv")
     res, info = LinalgInvEx.apply(A)
     if check_errors:
@@ -450,6 +455,8 @@ def _inv(A, fn):
 
 
 def inv(A, *, out=None):
+    if _amp_on[0] and out is None:
+        A, = _amp.maybe_cast("linalg_inv", A)
     return _write_outs(_inv(A, "linalg.inv"), out)
 
 
@@ -615,6 +622,8 @@ def _solve(A, B, left, fn, check_errors):
 
 
 def solve(A, B, *, left=True, out=None):
+    if _amp_on[0] and out is None:
+        A, B = _amp.maybe_cast("linalg_solve", A, B)
     X, _ = _solve(A, B, left, "torch.linalg.solve", True)
     return _write_outs(X, out)
 
@@ -660,10 +669,14 @@ def _cholesky(A, upper, fn, check_errors):
 
 
 def cholesky(A, *, upper=False, out=None):
+    if _amp_on[0] and out is None:
+        A, = _amp.maybe_cast("linalg_cholesky", A)
     return _write_outs(_cholesky(A, upper, "linalg.cholesky", True)[0], out)
 
 
 def cholesky_ex(A, *, upper=False, check_errors=False, out=None):
+    if _amp_on[0] and out is None:
+        A, = _amp.maybe_cast("linalg_cholesky_ex", A)
     L, info = _cholesky(A, upper, "linalg.cholesky_ex", check_errors)
     return _write_outs(_rt.linalg_cholesky_ex(L, info), out)
 
@@ -745,11 +758,15 @@ def _qr(A, mode, fn="linalg.qr"):
 
 
 def qr(A, mode="reduced", *, out=None):
+    if _amp_on[0] and out is None:
+        A, = _amp.maybe_cast("linalg_qr", A)
     Q, R = _qr(A, mode)
     return _write_outs(_rt.linalg_qr(Q, R), out)
 
 
 def _torch_qr(input, some=True, *, out=None):
+    if _amp_on[0] and out is None:
+        input, = _amp.maybe_cast("qr", input)
     warnings.warn("torch.qr is deprecated in favor of torch.linalg.qr and will be removed in a "
                   "future PyTorch release.\nThe boolean parameter 'some' has been replaced with "
                   "a string parameter 'mode'.\nQ, R = torch.qr(A, some)\nshould be replaced "
@@ -856,6 +873,8 @@ def _check_eig(A, fn):
 
 
 def eigh(A, UPLO="L", *, out=None):
+    if _amp_on[0] and out is None:
+        A, = _amp.maybe_cast("linalg_eigh", A)
     _check_eigh(A)
     _check_uplo(UPLO)
     L, V = LinalgEigh.apply(A, UPLO)
@@ -863,6 +882,8 @@ def eigh(A, UPLO="L", *, out=None):
 
 
 def eigvalsh(A, UPLO="L", *, out=None):
+    if _amp_on[0] and out is None:
+        A, = _amp.maybe_cast("linalg_eigvalsh", A)
     _check_eigh(A)
     _check_uplo(UPLO)
     if _needs_grad(A):   # the backward needs the eigenvectors
@@ -872,12 +893,16 @@ def eigvalsh(A, UPLO="L", *, out=None):
 
 
 def eig(A, *, out=None):
+    if _amp_on[0] and out is None:
+        A, = _amp.maybe_cast("linalg_eig", A)
     _check_eig(A, "linalg.eig")
     L, V = LinalgEig.apply(A)
     return _write_outs(_rt.linalg_eig(L, V), out)
 
 
 def eigvals(A, *, out=None):
+    if _amp_on[0] and out is None:
+        A, = _amp.maybe_cast("linalg_eigvals", A)
     _check_eig(A, "linalg.eigvals")
     if _needs_grad(A):
         return _write_outs(LinalgEig.apply(A)[0], out)
@@ -969,6 +994,8 @@ def _check_driver(A, driver, fn):
 
 
 def svd(A, full_matrices=True, *, driver=None, out=None):
+    if _amp_on[0] and out is None:
+        A, = _amp.maybe_cast("linalg_svd", A)
     _check_matrix(A, "linalg.svd")
     _check_float(A, "linalg.svd", kernel="linalg_svd_cpu")
     _check_driver(A, driver, "torch.linalg.svd")
@@ -977,6 +1004,8 @@ def svd(A, full_matrices=True, *, driver=None, out=None):
 
 
 def svdvals(A, *, driver=None, out=None):
+    if _amp_on[0] and out is None:
+        A, = _amp.maybe_cast("linalg_svdvals", A)
     _check_matrix(A, "linalg.svd")
     _check_float(A, "linalg.svd", kernel="linalg_svd_cpu")
     _check_driver(A, driver, "torch.linalg.svd")
@@ -990,6 +1019,8 @@ def _svdvals(A):
 
 
 def _torch_svd(input, some=True, compute_uv=True, *, out=None):
+    if _amp_on[0] and out is None:
+        input, = _amp.maybe_cast("svd", input)
     _check_matrix(input, "linalg.svd")
     _check_float(input, "linalg.svd", kernel="linalg_svd_cpu")
     if not compute_uv:
@@ -1092,10 +1123,14 @@ def pinv(A, rcond=None, hermitian=False, *, atol=None, rtol=None, out=None):
 
 
 def pinverse(input, rcond=1e-15):
+    if _amp_on[0]:
+        input, = _amp.maybe_cast("pinverse", input)
     return pinv(input, rcond)
 
 
 def matrix_rank(A, tol=None, hermitian=False, *, atol=None, rtol=None, out=None):
+    if _amp_on[0] and out is None:
+        A, = _amp.maybe_cast("linalg_matrix_rank", A)
     if not A.dtype.is_floating_point and not A.dtype.is_complex:
         raise RuntimeError("This function doesn't handle types other than float and double")
     _check_matrix(A, "torch.linalg.matrix_rank", "input")
@@ -1183,6 +1218,8 @@ def _lstsq_raw(a, b, rcond, driver):
 
 
 def lstsq(A, B, rcond=None, *, driver=None):
+    if _amp_on[0]:
+        A, B = _amp.maybe_cast("linalg_lstsq", A, B)
     if A.ndim < 2:
         raise RuntimeError("torch.linalg.lstsq: input must have at least 2 dimensions.")
     if not (A.dtype.is_floating_point or A.dtype.is_complex):
@@ -1414,6 +1451,8 @@ _LU_WITH_INFO = _rt.make_return_type("_lu_with_info", ("LU", "pivots", "info"))
 
 
 def _torch_lu(A, pivot=True, get_infos=False, out=None):
+    if _amp_on[0] and out is None:
+        A, = _amp.maybe_cast("_lu_with_info", A)
     warnings.warn("torch.lu is deprecated in favor of torch.linalg.lu_factor / "
                   "torch.linalg.lu_factor_ex and will be removed in a future PyTorch release.\n"
                   "LU, pivots = torch.lu(A, compute_pivots)\nshould be replaced with\nLU, "
@@ -1429,6 +1468,8 @@ def _torch_lu(A, pivot=True, get_infos=False, out=None):
 
 
 def _torch_lu_solve(b, LU_data, LU_pivots, *, out=None):
+    if _amp_on[0] and out is None:
+        b, LU_data = _amp.maybe_cast("lu_solve", b, LU_data)
     warnings.warn("torch.lu_solve is deprecated in favor of torch.linalg.lu_solveand will be "
                   "removed in a future PyTorch release.\nNote that torch.linalg.lu_solve has "
                   "its arguments reversed.\nX = torch.lu_solve(B, LU, pivots)\nshould be "
@@ -1486,6 +1527,8 @@ def solve_triangular(A, B, *, upper, left=True, unitriangular=False, out=None):
 
 def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False, *, out=None):
     """The older API: solves A X = input; returns (solution, cloned_coefficient)."""
+    if _amp_on[0] and out is None:
+        input, A = _amp.maybe_cast("triangular_solve", input, A)
     warnings.warn("torch.triangular_solve is deprecated in favor of torch.linalg."
                   "solve_triangularand will be removed in a future PyTorch release.\n"
                   "torch.linalg.solve_triangular has its arguments reversed and does not return "
@@ -1507,6 +1550,8 @@ def triangular_solve(input, A, upper=True, transpose=False, unitriangular=False,
 
 def cholesky_solve(input, input2, upper=False, *, out=None):
     """X = (L L^H)^{-1} input with input2 = L (or U^H U with upper)."""
+    if _amp_on[0] and out is None:
+        input, input2 = _amp.maybe_cast("cholesky_solve", input, input2)
     if input.ndim < 2:
         raise RuntimeError(f"b should have at least 2 dimensions, but has {input.ndim} "
                            "dimensions instead")
@@ -1545,6 +1590,8 @@ class _CholeskySolve(_Function):
 
 
 def cholesky_inverse(input, upper=False, *, out=None):
+    if _amp_on[0] and out is None:
+        input, = _amp.maybe_cast("cholesky_inverse", input)
     _check_square(input, "cholesky_inverse")
     _check_float(input, "cholesky_inverse")
     n = input.shape[-1]
@@ -1553,6 +1600,8 @@ def cholesky_inverse(input, upper=False, *, out=None):
 
 
 def _torch_cholesky(input, upper=False, *, out=None):
+    if _amp_on[0] and out is None:
+        input, = _amp.maybe_cast("cholesky", input)
     warnings.warn("torch.cholesky is deprecated in favor of torch.linalg.cholesky and will be "
                   "removed in a future PyTorch release.\nL = torch.cholesky(A)\nshould be "
                   "replaced with\nL = torch.linalg.cholesky(A)\nand\nU = torch.cholesky(A, "
@@ -1565,6 +1614,8 @@ def _torch_cholesky(input, upper=False, *, out=None):
 # ================================================================ householder_product
 def householder_product(A, tau, *, out=None):
     """Q = H_1 ... H_k [I_m]_{:, :n}, H_i = I - tau_i v_i v_i^H with v_i below A's diagonal."""
+    if _amp_on[0] and out is None:
+        A, tau = _amp.maybe_cast("linalg_householder_product", A, tau)
     fn = "torch.linalg.householder_product"
     if A.ndim < 2:
         raise RuntimeError(f"{fn}: input must have at least 2 dimensions.")
@@ -1599,6 +1650,8 @@ def householder_product(A, tau, *, out=None):
 
 # ================================================================ norms and cond
 def vector_norm(x, ord=2, dim=None, keepdim=False, *, dtype=None, out=None):
+    if _amp_on[0] and dtype is None and out is None:
+        x, = _amp.maybe_cast("linalg_vector_norm", x)
     if isinstance(ord, str):
         raise TypeError("linalg_vector_norm(): argument 'ord' (position 2) must be Number, "
                         "not str")
@@ -1628,6 +1681,8 @@ def _keep_dims(r, d0, d1):
 
 
 def matrix_norm(A, ord="fro", dim=(-2, -1), keepdim=False, *, dtype=None, out=None):
+    if _amp_on[0] and dtype is None and out is None:
+        A, = _amp.maybe_cast("linalg_matrix_norm", A)
     fn = "linalg.matrix_norm"
     if isinstance(ord, str):
         if ord not in ("fro", "nuc"):
@@ -1688,6 +1743,8 @@ def _cond_ord_str(p):
 
 
 def cond(A, p=None, *, out=None):
+    if _amp_on[0] and out is None:
+        A, = _amp.maybe_cast("linalg_cond", A)
     if A.ndim < 2:
         raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
     if isinstance(p, str):
@@ -1731,6 +1788,8 @@ def cross(input, other, *, dim=-1, out=None):
 
 
 def vecdot(x, y, *, dim=-1, out=None):
+    if _amp_on[0] and out is None:
+        x, y = _amp.maybe_cast("linalg_vecdot", x, y)
     _check_float(x, "linalg.vecdot", low_precision=True)
     if x.dtype is not y.dtype:
         raise RuntimeError(f"linalg.vecdot: Expected x and y to have the same dtype, but found "
@@ -1740,6 +1799,8 @@ def vecdot(x, y, *, dim=-1, out=None):
 
 
 def multi_dot(tensors, *, out=None):
+    if _amp_on[0] and out is None:
+        tensors, = _amp.maybe_cast("linalg_multi_dot", tensors)
     tensors = list(tensors)
     k = len(tensors)
     if k < 2:
@@ -1802,6 +1863,8 @@ def vander(x, *, N=None):
 
 
 def tensorinv(A, ind=2, *, out=None):
+    if _amp_on[0] and out is None:
+        A, = _amp.maybe_cast("linalg_tensorinv", A)
     if ind <= 0:
         raise RuntimeError(f"Expected a strictly positive integer for 'ind', but got {ind}")
     left, right = tuple(A.shape[:ind]), tuple(A.shape[ind:])
@@ -1814,6 +1877,8 @@ def tensorinv(A, ind=2, *, out=None):
 
 
 def tensorsolve(A, B, dims=None, *, out=None):
+    if _amp_on[0] and out is None:
+        A, B = _amp.maybe_cast("linalg_tensorsolve", A, B)
     if dims is not None:
         dims = [wrap_dim(d, A.ndim) for d in dims]
         A = A.movedim(dims, list(range(A.ndim - len(dims), A.ndim)))
@@ -1829,6 +1894,8 @@ def tensorsolve(A, B, dims=None, *, out=None):
 
 # ================================================================ older top-level names
 def _inverse(input, *, out=None):
+    if _amp_on[0] and out is None:
+        input, = _amp.maybe_cast("inverse", input)
     return inv(input, out=out)
 
 

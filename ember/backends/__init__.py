@@ -7,6 +7,8 @@ A backend is a small object with `xp` (the array namespace), `asarray(array, dev
 import numpy as _np
 
 from . import cpu as _cpu
+# torch.backends.* query/flag modules scripts use (`torch.backends.cudnn.benchmark = True`)
+from . import cudnn, mkldnn, mps, openmp  # noqa: F401,E402
 
 # Array classes ops may return without conversion; CuPy's ndarray joins when CUDA loads.
 ndarray_types = {_np.ndarray}

@@ -44,6 +44,18 @@ class CUDABackend:
         return self.xp.asnumpy(array)
 
 
+# ---------------------------------------------------------------- torch.backends.cuda
+# This module is also `torch.backends.cuda` for scripts: `matmul.allow_tf32` and friends.
+def is_built():
+    """Whether ember could run CUDA here at all: CuPy imports (PyTorch: built with CUDA)."""
+    return _cupy_importable()
+
+
+from ._flags import CuBLASFlags as _CuBLASFlags   # noqa: E402
+
+matmul = _CuBLASFlags()
+
+
 def load_backend():
     if not is_available():
         raise _lazy_init_error()

@@ -76,3 +76,11 @@ def _export_legacy_types():
 
 
 _export_legacy_types()
+
+
+def __getattr__(name):
+    # `ember.cuda.amp` (deprecated autocast/GradScaler spellings) is imported on first use
+    if name == "amp":
+        import importlib
+        return importlib.import_module(".amp", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -25,6 +25,8 @@ def _cast(a, npdt):
     if dt is None:
         if a.__class__ is int and npdt.kind in "iu":
             return _wrap_int(a, npdt)
+        if npdt.kind == "V" and a.__class__ in (float, int):
+            return npdt.type(a)   # bfloat16: NumPy would promote it with a Python float to float32
         return a
     if dt == npdt:
         return a

@@ -16,6 +16,7 @@ import numpy as np
 from .. import dtypes as _dt
 from ..tensor import Tensor, _make
 from ..autograd.function import Op
+from ..amp import autocast_mode as _amp
 from ._util import write_out, apply_inplace, wrap_dim, xp_of, _type_word
 from .compare import c_type_name, broadcast_shapes
 
@@ -32,8 +33,22 @@ def _lst(shape):
     return "[" + ", ".join(map(str, shape)) + "]"
 
 
+_amp_on = _amp._active   # autocast's one fast check: nonzero only while some autocast is on
+
+
 def _conj(t):
     return t.conj() if t.dtype.is_complex else t
+
+
+def _gemm(a, b):
+    """a @ b. float16/bfloat16 on NumPy go through a float32 GEMM rounded once (NumPy has no
+    half-precision BLAS, and ml_dtypes' bfloat16 matmul returns float32)."""
+    if a.itemsize < 4 and a.dtype.kind in "fV":
+        if isinstance(a, np.ndarray):
+            return np.matmul(a.astype(np.float32), b.astype(np.float32)).astype(a.dtype)
+        r = xp_of(a).matmul(a, b)
+        return r if r.dtype == a.dtype else r.astype(a.dtype)
+    return a @ b
 
 
 def _not_for_bool(t, kernel):
@@ -128,6 +143,8 @@ class MatMul(Op):
             ctx.save_for_backward(b if ctx.needs_input_grad[0] else None,
                                   a if ctx.needs_input_grad[1] else None)
             ctx.nd = (a.ndim, b.ndim)
+        if a.itemsize < 4:      # float16/bfloat16 (and small integers): see _gemm
+            return _gemm(a, b)
         return a @ b
 
     @staticmethod
@@ -162,16 +179,15 @@ class MatMul(Op):
             g = g[..., None, :]
         elif nb == 1:
             g = g[..., None]
-        xp = xp_of(g)
         ga = gb = None
         if ctx.needs_input_grad[0]:
             bc = b.conj() if b.dtype.kind == "c" else b
-            ga = xp.matmul(g, bc[None, :] if nb == 1 else bc.swapaxes(-1, -2))
+            ga = _gemm(g, bc[None, :] if nb == 1 else bc.swapaxes(-1, -2))
             if na == 1:
                 ga = ga.squeeze(-2)
         if ctx.needs_input_grad[1]:
             ac = a.conj() if a.dtype.kind == "c" else a
-            gb = xp.matmul(ac[:, None] if na == 1 else ac.swapaxes(-1, -2), g)
+            gb = _gemm(ac[:, None] if na == 1 else ac.swapaxes(-1, -2), g)
             if nb == 1:
                 gb = gb.squeeze(-1)
         return ga, gb
@@ -184,6 +200,15 @@ def _named(r, name):
 
 
 def matmul(input, other, *, out=None):
+    if _amp_on[0] and out is None:
+        input, other = _amp.maybe_cast("matmul", input, other)
+    name = _matmul_check(input, other)
+    r = _named(MatMul.apply(input, other), name)
+    return r if out is None else write_out(r, out)
+
+
+def _matmul(input, other, out=None):
+    """matmul without autocast: mm, mv, dot and tensordot are ops of their own there."""
     name = _matmul_check(input, other)
     r = _named(MatMul.apply(input, other), name)
     return r if out is None else write_out(r, out)
@@ -194,7 +219,9 @@ def mm(input, mat2, *, out=None):
         raise RuntimeError("self must be a matrix")
     if mat2.ndim != 2:
         raise RuntimeError("mat2 must be a matrix")
-    return matmul(input, mat2, out=out)
+    if _amp_on[0] and out is None:
+        input, mat2 = _amp.maybe_cast("mm", input, mat2)
+    return _matmul(input, mat2, out)
 
 
 def _check_bmm(b1, b2, names=("batch1", "batch2")):
@@ -209,6 +236,8 @@ def _check_bmm(b1, b2, names=("batch1", "batch2")):
 
 
 def bmm(input, mat2, *, out=None):
+    if _amp_on[0] and out is None:
+        input, mat2 = _amp.maybe_cast("bmm", input, mat2)
     _check_bmm(input, mat2)
     _not_for_bool(input, "bmm")
     r = _named(MatMul.apply(input, mat2), "BmmBackward0")
@@ -219,12 +248,16 @@ def mv(input, vec, *, out=None):
     if input.ndim != 2 or vec.ndim != 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got 1, {input.ndim}, "
                            f"{vec.ndim}")
-    return matmul(input, vec, out=out)
+    if _amp_on[0] and out is None:
+        input, vec = _amp.maybe_cast("mv", input, vec)
+    return _matmul(input, vec, out)
 
 
 def dot(input, other, *, out=None):
+    if _amp_on[0] and out is None:
+        input, other = _amp.maybe_cast("dot", input, other)
     _check_dot(input, other)
-    return matmul(input, other, out=out)
+    return _matmul(input, other, out)
 
 
 class Vdot(Op):
@@ -245,6 +278,8 @@ class Vdot(Op):
 
 def vdot(input, other, *, out=None):
     """sum(conj(input) * other) over two 1-D tensors."""
+    if _amp_on[0] and out is None:
+        input, other = _amp.maybe_cast("vdot", input, other)
     _check_dot(input, other)
     r = Vdot.apply(input, other)
     return r if out is None else write_out(r, out)
@@ -269,6 +304,8 @@ def inner(input, other, *, out=None):
     if input.shape[-1] != other.shape[-1]:
         raise RuntimeError(f"inner() the last dimension must match on both input tensors but "
                            f"got shapes {_lst(input.shape)} and {_lst(other.shape)}")
+    if _amp_on[0] and out is None and (input.ndim > 1 or other.ndim > 1):
+        input, other = _amp.maybe_cast("matmul", input, other)   # PyTorch's goes via matmul
     return tensordot(input, other, ([-1], [-1]), out=out)
 
 
@@ -290,6 +327,8 @@ def _unique_dims(dims, ndim):
 
 
 def tensordot(a, b, dims=2, out=None):
+    if _amp_on[0] and out is None:
+        a, b = _amp.maybe_cast("tensordot", a, b)
     if isinstance(dims, Tensor):
         dims = dims.tolist()
     if isinstance(dims, builtins.int):
@@ -321,7 +360,7 @@ def tensordot(a, b, dims=2, out=None):
     out_shape = tuple(a.shape[i] for i in free_a) + tuple(b.shape[j] for j in free_b)
     am = a.permute(*free_a, *wa).reshape(-1, k)
     bm = b.permute(*wb, *free_b).reshape(k, -1)
-    r = am.matmul(bm).reshape(out_shape)
+    r = _matmul(am, bm).reshape(out_shape)
     return r if out is None else write_out(r, out)
 
 
@@ -374,7 +413,7 @@ class Addmm(Op):
             need = ctx.needs_input_grad
             ctx.save_for_backward(b if need[1] else None, a if need[2] else None)
             ctx.beta, ctx.alpha = beta, alpha
-        return _combine(m, a @ b, beta, alpha)
+        return _combine(m, _gemm(a, b), beta, alpha)
 
     @staticmethod
     def backward(ctx, g):
@@ -402,6 +441,8 @@ def _check_addmm(input, mat1, mat2):
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * (mat1 @ mat2)."""
+    if _amp_on[0] and out is None:
+        input, mat1, mat2 = _amp.maybe_cast("addmm", input, mat1, mat2)
     _check_addmm(input, mat1, mat2)
     _expand_check(input, (mat1.shape[0], mat2.shape[1]))
     beta, alpha = _scalars(beta, alpha, mat1.dtype)
@@ -416,13 +457,15 @@ class Baddbmm(Op):
             need = ctx.needs_input_grad
             ctx.save_for_backward(b if need[1] else None, a if need[2] else None)
             ctx.beta, ctx.alpha = beta, alpha
-        return _combine(m, xp_of(a).matmul(a, b), beta, alpha)
+        return _combine(m, _gemm(a, b), beta, alpha)
 
     backward = staticmethod(Addmm.backward)
 
 
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * bmm(batch1, batch2)."""
+    if _amp_on[0] and out is None:
+        input, batch1, batch2 = _amp.maybe_cast("baddbmm", input, batch1, batch2)
     _check_bmm(batch1, batch2)
     if not (input.dtype is batch1.dtype is batch2.dtype):
         raise RuntimeError(f"Input dtypes must be the same, got: input "
@@ -444,7 +487,7 @@ class Addbmm(Op):
             ctx.beta, ctx.alpha = beta, alpha
         n, k = a.shape[1], a.shape[0] * a.shape[2]
         # sum_b a_b @ b_b is one matrix product over the (batch, inner) pairs
-        prod = a.transpose(1, 0, 2).reshape(n, k) @ b.reshape(k, b.shape[2])
+        prod = _gemm(a.transpose(1, 0, 2).reshape(n, k), b.reshape(k, b.shape[2]))
         return _combine(m, prod, beta, alpha)
 
     @staticmethod
@@ -459,6 +502,8 @@ class Addbmm(Op):
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * sum_b batch1[b] @ batch2[b]."""
+    if _amp_on[0] and out is None:
+        input, batch1, batch2 = _amp.maybe_cast("addbmm", input, batch1, batch2)
     for t, n in ((batch1, "batch1"), (batch2, "batch2")):
         if t.ndim != 3:
             raise RuntimeError(f"{n} must be a 3D tensor")
@@ -488,7 +533,7 @@ class Addmv(Op):
             need = ctx.needs_input_grad
             ctx.save_for_backward(v if need[1] else None, a if need[2] else None)
             ctx.beta, ctx.alpha = beta, alpha
-        return _combine(m, a @ v, beta, alpha)
+        return _combine(m, _gemm(a, v), beta, alpha)
 
     @staticmethod
     def backward(ctx, g):
@@ -502,6 +547,8 @@ class Addmv(Op):
 
 def addmv(input, mat, vec, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * (mat @ vec)."""
+    if _amp_on[0] and out is None:
+        input, mat, vec = _amp.maybe_cast("addmv", input, mat, vec)
     if mat.ndim != 2 or vec.ndim != 1 or input.ndim > 1:
         raise RuntimeError(f"vector + matrix @ vector expected, got {input.ndim}, {mat.ndim}, "
                            f"{vec.ndim}")
@@ -540,6 +587,8 @@ class Addr(Op):
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1, out=None):
     """beta * input + alpha * outer(vec1, vec2), in the promoted dtype of all three."""
+    if _amp_on[0] and out is None:
+        input, vec1, vec2 = _amp.maybe_cast("addr", input, vec1, vec2)
     for t, n in ((vec1, "vec1"), (vec2, "vec2")):
         if t.ndim != 1:
             raise RuntimeError(f"addr: Expected 1-D argument {n}, but got {t.ndim}-D")
@@ -563,28 +612,38 @@ def _check_inplace_shape(self, shape):
 def addmm_(self, mat1, mat2, *, beta=1, alpha=1):
     if mat1.ndim == 2 and mat2.ndim == 2:
         _check_inplace_shape(self, (mat1.shape[0], mat2.shape[1]))
-    return apply_inplace(self, addmm(self, mat1, mat2, beta=beta, alpha=alpha))
+    with _amp.suspended():   # in-place variants are not autocast
+        r = addmm(self, mat1, mat2, beta=beta, alpha=alpha)
+    return apply_inplace(self, r)
 
 
 def baddbmm_(self, batch1, batch2, *, beta=1, alpha=1):
     if batch1.ndim == 3 and batch2.ndim == 3:
         _check_inplace_shape(self, (batch1.shape[0], batch1.shape[1], batch2.shape[2]))
-    return apply_inplace(self, baddbmm(self, batch1, batch2, beta=beta, alpha=alpha))
+    with _amp.suspended():   # in-place variants are not autocast
+        r = baddbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+    return apply_inplace(self, r)
 
 
 def addbmm_(self, batch1, batch2, *, beta=1, alpha=1):
-    return apply_inplace(self, addbmm(self, batch1, batch2, beta=beta, alpha=alpha))
+    with _amp.suspended():   # in-place variants are not autocast
+        r = addbmm(self, batch1, batch2, beta=beta, alpha=alpha)
+    return apply_inplace(self, r)
 
 
 def addmv_(self, mat, vec, *, beta=1, alpha=1):
-    return apply_inplace(self, addmv(self, mat, vec, beta=beta, alpha=alpha))
+    with _amp.suspended():   # in-place variants are not autocast
+        r = addmv(self, mat, vec, beta=beta, alpha=alpha)
+    return apply_inplace(self, r)
 
 
 def addr_(self, vec1, vec2, *, beta=1, alpha=1):
     if vec1.ndim == 1 and vec2.ndim == 1 and tuple(self.shape) != (len(vec1), len(vec2)):
         raise RuntimeError(f"size mismatch, input: {_lst(self.shape)}, v1: {_lst(vec1.shape)}, "
                            f"v2: {_lst(vec2.shape)}")
-    return apply_inplace(self, addr(self, vec1, vec2, beta=beta, alpha=alpha))
+    with _amp.suspended():   # in-place variants are not autocast
+        r = addr(self, vec1, vec2, beta=beta, alpha=alpha)
+    return apply_inplace(self, r)
 
 
 # ---------------------------------------------------------------- einsum
@@ -767,6 +826,10 @@ class Einsum(Op):
             ctx.save_for_backward(*arrays)
             ctx.spec = spec
             ctx.sizes = _sizes_of(arrays, subs)
+        a0 = arrays[0]
+        if a0.itemsize < 4 and a0.dtype.kind in "fV":   # half precision: float32, rounded once
+            arrays = [a.astype(np.float32) for a in arrays]
+            return _np_einsum(arrays, subs, out_sub).astype(a0.dtype)
         return _np_einsum(arrays, subs, out_sub)
 
     @staticmethod
@@ -909,6 +972,8 @@ def einsum(*args):
         for lab in rhs:
             out.extend(ell if lab == _ELL else [lab])
     _label_sizes(subs, [t.shape for t in operands], width)
+    if _amp_on[0]:
+        operands, = _amp.maybe_cast("einsum", operands)
     for t in operands[1:]:
         _check_scalar_type(operands[0], t)
     return _einsum_typed(operands, subs, out)
@@ -1014,6 +1079,8 @@ def chain_matmul(*matrices, out=None):
         matrices = tuple(matrices[0])
     if not matrices:
         raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    if _amp_on[0] and out is None:
+        matrices, = _amp.maybe_cast("chain_matmul", matrices)
     for m in matrices:
         if m.ndim != 2:
             raise RuntimeError(f"Tensor dimension is {m.ndim}, expected 2 instead.")

@@ -16,7 +16,10 @@ from ..device import device as _device_cls, cpu as _cpu, canonical as _canonical
 from ..tensor import Tensor, _make, Size
 from ..backends import get_backend
 from ..autograd.function import Op
+from ..amp import autocast_mode as _amp
 from ._util import write_out, _type_word, xp_of, xp_for
+
+_amp_on = _amp._active   # autocast's one fast check (ember.amp)
 
 __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "empty", "full",
            "zeros_like", "ones_like", "empty_like", "full_like", "scalar_tensor", "arange",
@@ -737,6 +740,8 @@ class Polar(Op):
 
 def polar(abs, angle, *, out=None):
     """The complex tensor with magnitude `abs` and phase `angle`; differentiable in both."""
+    if _amp_on[0] and out is None:
+        abs, angle = _amp.maybe_cast("polar", abs, angle)
     _check_complex_inputs("polar", abs, angle, ("abs", "angle"))
     return _complex_out(Polar.apply(abs, angle), out)
 

@@ -23,11 +23,14 @@ import numpy as np
 from .. import dtypes as _dt
 from ..tensor import Tensor, _make
 from ..autograd.function import Op
+from ..amp import autocast_mode as _amp
 from ..autograd import grad_mode
 from ._util import (infer_size, write_out, apply_inplace, wrap_dim, xp_of,
                     check_inplace_allowed, _type_word)
 from .arith import _cast
 from .shape import _mark_view
+
+_amp_on = _amp._active   # autocast's one fast check (ember.amp)
 
 __all__ = ["index_select", "masked_select", "masked_fill", "masked_scatter", "gather",
            "scatter", "scatter_add", "scatter_reduce", "index_add", "index_copy", "index_fill",
@@ -69,7 +72,7 @@ def _limits(dt):
     """(min, max) a dtype can hold, cached: np.finfo/np.iinfo are slow to call per fill."""
     lim = _LIMITS.get(dt)
     if lim is None:
-        info = np.iinfo(dt.np) if dt.category == _dt._INT else np.finfo(_dt.to_np(dt))
+        info = np.iinfo(dt.np) if dt.category == _dt._INT else _dt.np_finfo(_dt.to_np(dt))
         lim = _LIMITS[dt] = (info.min, info.max) if dt.category == _dt._INT else \
             (-float(info.max), float(info.max))
     return lim
@@ -286,7 +289,7 @@ def _seq_as_tuple(seq):
         return False
     for it in seq:
         if it is None or it is Ellipsis or isinstance(it, (slice, Tensor, list, tuple,
-                                                           np.ndarray)):
+                                                           np.ndarray, range)):
             return True
     return False
 
@@ -349,6 +352,10 @@ def _item(it, xp):
         return _array_item(it, xp)
     if isinstance(it, (list, tuple)):
         return _seq_item(it, xp)
+    if isinstance(it, range) or (hasattr(cls, "__len__") and hasattr(cls, "__getitem__") and
+                                 not isinstance(it, (str, bytes, dict))):
+        # any other sequence (range, deque, array.array) indexes as its list, as in PyTorch
+        return _seq_item(list(it), xp)
     if isinstance(it, np.bool_) or not hasattr(cls, "__index__"):
         raise IndexError(_BAD_INDEX.format(_type_name(it)))
     return (_INT, operator.index(it))
@@ -729,6 +736,8 @@ def _check_values(self, values, what="index_put"):
 
 
 def index_put(input, indices, values, accumulate=False):
+    if _amp_on[0]:
+        input, values = _amp.maybe_cast("index_put", input, values)
     _check_values(input, values)
     key = _index_put_key(input, indices)
     return IndexPut.apply(input, values, key, builtins.bool(accumulate), 1, "IndexPutBackward0")
@@ -877,6 +886,8 @@ def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
 
 
 def scatter_add(input, dim, index, src, *, out=None):
+    if _amp_on[0] and out is None:
+        input, src = _amp.maybe_cast("scatter_add", input, src)
     if not isinstance(src, Tensor):
         raise TypeError(f"scatter_add(): argument 'src' (position 3) must be Tensor, not "
                         f"{_type_name(src)}")
@@ -1094,6 +1105,8 @@ def index_add_(self, dim, index, source, *, alpha=1):
 
 
 def index_copy(input, dim, index, source, *, out=None):
+    if _amp_on[0] and out is None:
+        input, source = _amp.maybe_cast("index_copy", input, source)
     _check_index_dtype(index, _LONG, "index_copy_(): Expected a long tensor for index, but got "
                        "{}")
     if index.ndim > 1:

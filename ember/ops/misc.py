@@ -12,12 +12,10 @@ with a backward of their own are those whose PyTorch derivative differs from the
 """
 import builtins
 import math
-import mmap
 import numbers
 import operator
 import os
 import warnings
-import weakref
 
 import numpy as np
 
@@ -27,6 +25,7 @@ from .. import serialization as _ser
 from ..device import cpu as _cpu
 from ..tensor import Tensor, _make, _ptr
 from ..autograd.function import Op
+from ..amp import autocast_mode as _amp
 from ..autograd import grad_mode
 from ..autograd import engine as _engine
 from ._util import (write_out, apply_inplace, check_inplace_allowed, xp_of, wrap_dim, sum_to,
@@ -36,6 +35,8 @@ from . import creation as _creation
 from . import reduce as _reduce
 from . import shape as _shape
 from .pointwise import _operands, _not_implemented, _NoDerivative
+
+_amp_on = _amp._active   # autocast's one fast check (ember.amp)
 
 __all__ = [
     # statistics
@@ -203,6 +204,8 @@ def corrcoef(input):
 
 def dist(input, other, p=2):
     """The p-norm of `input - other` (broadcast)."""
+    if _amp_on[0]:
+        input, other = _amp.maybe_cast("dist", input, other)
     _check_tensor(input, "dist")
     _check_tensor(other, "dist", "other", 2)
     d = input - other
@@ -311,6 +314,8 @@ def _masked_zero(t, mask):
 
 
 def cdist(x1, x2, p=2.0, compute_mode="use_mm_for_euclid_dist_if_necessary"):
+    if _amp_on[0]:
+        x1, x2 = _amp.maybe_cast("cdist", x1, x2)
     _check_tensor(x1, "cdist", "x1")
     _check_tensor(x2, "cdist", "x2", 2)
     if compute_mode not in _CDIST_MODES:
@@ -723,6 +728,8 @@ def frexp(input, *, out=None):
 def renorm(input, p, dim, maxnorm, *, out=None):
     """Each slice along `dim` whose p-norm exceeds maxnorm is scaled to norm maxnorm (by
     maxnorm / (norm + 1e-7), PyTorch's factor)."""
+    if _amp_on[0] and out is None:
+        input, = _amp.maybe_cast("renorm", input)
     _check_tensor(input, "renorm")
     if isinstance(p, complex):
         raise RuntimeError("renorm: p must be real-valued")
@@ -1876,41 +1883,11 @@ def set_(self, source=None, storage_offset=0, size=None, stride=None):
 
 
 # ---------------------------------------------------------------- shared memory
-_shared_roots = {}   # id(array) -> weak reference, for arrays share_memory_ put in shared memory
-
-
+# Tensor.share_memory_ / is_shared live in ember/_shared_memory.py (with the handles
+# torch.multiprocessing pickles); storages ask it too.
 def _is_shared_array(a):
-    root = _shape._root(a)
-    ref = _shared_roots.get(id(root))
-    return ref is not None and ref() is root
-
-
-def is_shared(self):
-    """True for CUDA tensors and for tensors whose memory share_memory_ moved."""
-    return self._device.type != "cpu" or _is_shared_array(self._data)
-
-
-def share_memory_(self):
-    """Move self's memory into an anonymous shared mapping, so that processes forked from
-    now on (multiprocessing with the 'fork' start method, as in Hogwild training) and this
-    one see each other's in-place writes. The data is copied once; self keeps its shape,
-    strides, offset and place in the graph. What fork does not share is not shared: other
-    tensors that viewed the old memory keep it (take views after sharing), and processes
-    started with 'spawn' get copies. A no-op for CUDA tensors and shared tensors."""
-    if self._device.type != "cpu" or _is_shared_array(self._data):
-        return self
-    a = self._data
-    span, lo = _byte_span(a)
-    buf = mmap.mmap(-1, builtins.max(span.size, 1))
-    # np.ndarray over the mmap keeps the mmap itself as base (np.frombuffer would put a
-    # memoryview there, which code walking `.base` chains mistakes for an array)
-    shared = np.ndarray((span.size,), np.uint8, buffer=buf)
-    shared[...] = span
-    self._data = np.ndarray(a.shape, a.dtype, buffer=shared, offset=_ptr(a) - lo,
-                            strides=a.strides)
-    key = id(shared)
-    _shared_roots[key] = weakref.ref(shared, lambda _, k=key: _shared_roots.pop(k, None))
-    return self
+    from .._shared_memory import _lookup
+    return _lookup(a)[1] is not None
 
 
 # ================================================================ creation

@@ -21,9 +21,12 @@ from .. import dtypes as _dt
 from ..tensor import Tensor, _make
 from ..autograd import grad_mode
 from ..autograd.function import Op
+from ..amp import autocast_mode as _amp
 from ._util import (Pointwise as _Pointwise, broadcast_error as _broadcast_error, write_out,
                     apply_inplace, xp_of, _type_word)
 from .arith import _cast as _cast_array, _conj, _check_tensor
+
+_amp_on = _amp._active   # autocast's one fast check (ember.amp)
 
 __all__ = [
     "floor_divide", "remainder", "fmod", "pow", "float_power", "maximum", "minimum", "fmax",
@@ -320,6 +323,9 @@ def _pow(a, b, npdt):
     if npdt.kind in "iu":
         return _int_pow(a, b, npdt)
     with np.errstate(all="ignore"):
+        if npdt.kind == "V":   # bfloat16: computed in float32 and rounded (NumPy: float32)
+            f32 = [x.astype(np.float32) if hasattr(x, "astype") else x for x in (a, b)]
+            return _xp(a, b).power(*f32).astype(npdt)
         return _xp(a, b).power(a, b)
 
 
@@ -402,6 +408,8 @@ class PowScalarTensor(_Pointwise):
 
 
 def pow(input, exponent, *, out=None):
+    if _amp_on[0] and out is None:
+        input, exponent = _amp.maybe_cast("pow", input, exponent)
     input, exponent = _operands("pow", input, exponent, scalar_self=True,
                                 other_name="exponent")
     dt = _dt.result_type(input, exponent)
@@ -547,6 +555,8 @@ class Atan2(_Pointwise):
 
 
 def atan2(input, other, *, out=None):
+    if _amp_on[0] and out is None:
+        input, other = _amp.maybe_cast("atan2", input, other)
     input, other = _operands("atan2", input, other, scalar_other=False)
     dt = _dt.result_type(input, other)
     if dt.is_complex:
@@ -875,6 +885,8 @@ class Addcmul(_Pointwise):
 
 
 def addcmul(input, tensor1, tensor2, *, value=1, out=None):
+    if _amp_on[0] and out is None:
+        input, tensor1, tensor2 = _amp.maybe_cast("addcmul", input, tensor1, tensor2)
     _check_tensors3("addcmul", input, tensor1, tensor2)
     dt = _dt.result_type(input, tensor1, tensor2)
     r = Addcmul.apply(input, tensor1, tensor2, _value_as(value, dt), dt.np)
@@ -910,6 +922,8 @@ class Addcdiv(_Pointwise):
 
 
 def addcdiv(input, tensor1, tensor2, *, value=1, out=None):
+    if _amp_on[0] and out is None:
+        input, tensor1, tensor2 = _amp.maybe_cast("addcdiv", input, tensor1, tensor2)
     _check_tensors3("addcdiv", input, tensor1, tensor2)
     if tensor1.dtype.category <= _INT and tensor2.dtype.category <= _INT:
         raise RuntimeError(_ADDCDIV_INT)

@@ -27,8 +27,11 @@ from .. import dtypes as _dt
 from .. import return_types as _rt
 from ..tensor import Tensor, _make
 from ..autograd.function import Op, once_differentiable
+from ..amp import autocast_mode as _amp
 from ..autograd import grad_mode
 from ._util import write_out, wrap_dim, xp_of, apply_inplace, _type_word, broadcast_view
+
+_amp_on = _amp._active   # autocast's one fast check (ember.amp)
 
 __all__ = ["sum", "nansum", "mean", "nanmean", "prod", "std", "var", "std_mean", "var_mean",
            "max", "min", "amax", "amin", "aminmax", "argmax", "argmin", "all", "any", "norm",
@@ -344,6 +347,8 @@ class Sum(Op):
 
 @_np_compat
 def sum(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    if _amp_on[0] and dtype is None and out is None:
+        input, = _amp.maybe_cast("sum", input)
     _check_tensor(input, "sum")
     d = _acc_dtype(input, dtype)
     if dtype is not None:
@@ -470,6 +475,8 @@ def _prod_backward(g, x, out, dims, keepdim):
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None, out=None):
+    if _amp_on[0] and dtype is None and out is None:
+        input, = _amp.maybe_cast("prod", input)
     _check_tensor(input, "prod")
     if isinstance(dim, (tuple, list)):
         raise TypeError("prod() received an invalid combination of arguments - got (Tensor, "
@@ -953,6 +960,8 @@ def _matrix_dims(dim, ndim):
 
 def norm(input, p="fro", dim=None, keepdim=False, out=None, dtype=None):
     """torch.norm: p a number (vector norm over `dim`, all dims by default), 'fro' or 'nuc'."""
+    if _amp_on[0] and dtype is None and out is None:
+        input, = _amp.maybe_cast("norm", input)
     _check_tensor(input, "norm")
     if isinstance(p, str):
         if p == "fro" and (dim is None or isinstance(dim, int) or len(dim) <= 2):
@@ -1002,6 +1011,8 @@ class Logsumexp(Op):
 
 @_np_compat
 def logsumexp(input, dim, keepdim=False, *, out=None):
+    if _amp_on[0] and out is None:
+        input, = _amp.maybe_cast("logsumexp", input)
     _check_tensor(input, "logsumexp")
     if not _float_dtype(input.dtype):
         input = input.to(_dt.get_default_dtype())
@@ -1106,6 +1117,8 @@ def _cum_dtype(input, dtype):
 
 
 def cumsum(input, dim, *, dtype=None, out=None):
+    if _amp_on[0] and dtype is None and out is None:
+        input, = _amp.maybe_cast("cumsum", input)
     _check_tensor(input, "cumsum")
     d = _one_dim(dim, input.ndim, "cumsum")
     r = Cumsum.apply(input, d, _cum_dtype(input, dtype).np, False)
@@ -1113,6 +1126,8 @@ def cumsum(input, dim, *, dtype=None, out=None):
 
 
 def cumprod(input, dim, *, dtype=None, out=None):
+    if _amp_on[0] and dtype is None and out is None:
+        input, = _amp.maybe_cast("cumprod", input)
     _check_tensor(input, "cumprod")
     d = _one_dim(dim, input.ndim, "cumprod")
     dt = _cum_dtype(input, dtype)
@@ -1637,11 +1652,15 @@ def _quantile(input, q, dim, keepdim, interpolation, ignore_nan, name):
 
 
 def quantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    if _amp_on[0] and out is None:
+        input, q = _amp.maybe_cast("quantile", input, q)
     r = _quantile(input, q, dim, keepdim, interpolation, False, "quantile")
     return r if out is None else write_out(r, out)
 
 
 def nanquantile(input, q, dim=None, keepdim=False, *, interpolation="linear", out=None):
+    if _amp_on[0] and out is None:
+        input, q = _amp.maybe_cast("nanquantile", input, q)
     r = _quantile(input, q, dim, keepdim, interpolation, True, "nanquantile")
     return r if out is None else write_out(r, out)
 

@@ -29,9 +29,12 @@ import numpy as np
 from .. import dtypes as _dt
 from ..tensor import Tensor, Size, _make, _zeros, _ptr
 from ..autograd.function import Op
+from ..amp import autocast_mode as _amp
 from ..autograd import grad_mode
 from ._util import (infer_size, wrap_dim, xp_of, write_out, check_inplace_allowed, _TYPE_WORDS,
                     broadcast_view)
+
+_amp_on = _amp._active   # autocast's one fast check (ember.amp)
 
 __all__ = [
     "reshape", "permute", "transpose", "swapaxes", "swapdims", "t", "squeeze", "unsqueeze",
@@ -1120,6 +1123,8 @@ def _check_cat(tensors, dim):
 
 def cat(tensors, dim=0, *, out=None):
     tensors = _tensor_list(tensors, "cat")
+    if _amp_on[0] and out is None:
+        tensors, = _amp.maybe_cast("cat", tensors)
     if not tensors:
         raise ValueError("torch.cat(): expected a non-empty list of Tensors")
     if not isinstance(dim, int):
@@ -1149,6 +1154,8 @@ class Stack(Op):
 
 def stack(tensors, dim=0, *, out=None):
     tensors = _tensor_list(tensors, "stack")
+    if _amp_on[0] and out is None:
+        tensors, = _amp.maybe_cast("stack", tensors)
     if not tensors:
         raise RuntimeError("stack expects a non-empty TensorList")
     shape = tensors[0].shape
@@ -1682,6 +1689,8 @@ def diagflat(input, offset=0):
 
 
 def trace(input):
+    if _amp_on[0]:
+        input, = _amp.maybe_cast("trace", input)
     if input.ndim != 2:
         raise RuntimeError(f"trace: expected a matrix, but got tensor with dim {input.ndim}")
     if input.dtype is _dt.bool:

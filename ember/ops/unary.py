@@ -24,6 +24,7 @@ from .. import dtypes as _dt
 from ..tensor import Tensor, _make
 from .._optional import lazy_import
 from ..autograd.function import Op
+from ..amp import autocast_mode as _amp
 from ..autograd import grad_mode
 from ._util import write_out, apply_inplace, xp_of, check_inplace_allowed, _type_word
 from .shape import _mark_view
@@ -34,6 +35,8 @@ _sp = lazy_import("scipy.special")
 
 _USE_SCIPY = _sp is not None
 _enabled = grad_mode._enabled
+
+_amp_on = _amp._active   # autocast's one fast check (ember.amp)
 
 __all__ = [
     "abs", "abs_", "absolute", "sign", "sgn", "reciprocal", "reciprocal_", "sqrt", "sqrt_",
@@ -138,12 +141,21 @@ def _inplace(fn, reads_input=False):
     return method
 
 
-def _public(op, name):
-    """The user-facing `name(input, *, out=None)` of a one-input Op."""
-    def fn(input, *, out=None):
-        _check_tensor(input, name)
-        r = op.apply(input)
-        return r if out is None else write_out(r, out)
+def _public(op, name, amp_op=None):
+    """The user-facing `name(input, *, out=None)` of a one-input Op. `amp_op`: PyTorch's name
+    of an op on autocast's float32 list (CUDA), consulted only while autocast is on."""
+    if amp_op is not None:
+        def fn(input, *, out=None):
+            if _amp_on[0] and out is None:
+                input, = _amp.maybe_cast(amp_op, input)
+            _check_tensor(input, name)
+            r = op.apply(input)
+            return r if out is None else write_out(r, out)
+    else:
+        def fn(input, *, out=None):
+            _check_tensor(input, name)
+            r = op.apply(input)
+            return r if out is None else write_out(r, out)
     fn.__name__ = fn.__qualname__ = name
     fn.__doc__ = f"{name}(input, *, out=None) -> Tensor, elementwise."
     return fn
@@ -809,17 +821,17 @@ class Log1p(_Elementwise):
         return g / _c(x + 1)
 
 
-reciprocal = _public(Reciprocal, "reciprocal")
+reciprocal = _public(Reciprocal, "reciprocal", amp_op="reciprocal")
 sqrt = _public(Sqrt, "sqrt")
-rsqrt = _public(Rsqrt, "rsqrt")
+rsqrt = _public(Rsqrt, "rsqrt", amp_op="rsqrt")
 square = _public(Square, "square")
-exp = _public(Exp, "exp")
+exp = _public(Exp, "exp", amp_op="exp")
 exp2 = _public(Exp2, "exp2")
-expm1 = _public(Expm1, "expm1")
-log = _public(Log, "log")
-log2 = _public(Log2, "log2")
-log10 = _public(Log10, "log10")
-log1p = _public(Log1p, "log1p")
+expm1 = _public(Expm1, "expm1", amp_op="expm1")
+log = _public(Log, "log", amp_op="log")
+log2 = _public(Log2, "log2", amp_op="log2")
+log10 = _public(Log10, "log10", amp_op="log10")
+log1p = _public(Log1p, "log1p", amp_op="log1p")
 
 
 # =============================================================== trigonometric, hyperbolic
@@ -975,15 +987,15 @@ class Sinc(_Elementwise):
 
 sin = _public(Sin, "sin")
 cos = _public(Cos, "cos")
-tan = _public(Tan, "tan")
-asin = _public(Asin, "asin")
-arcsin = _public(Asin, "arcsin")
-acos = _public(Acos, "acos")
-arccos = _public(Acos, "arccos")
+tan = _public(Tan, "tan", amp_op="tan")
+asin = _public(Asin, "asin", amp_op="asin")
+arcsin = _public(Asin, "arcsin", amp_op="asin")
+acos = _public(Acos, "acos", amp_op="acos")
+arccos = _public(Acos, "arccos", amp_op="acos")
 atan = _public(Atan, "atan")
 arctan = _public(Atan, "arctan")
-sinh = _public(Sinh, "sinh")
-cosh = _public(Cosh, "cosh")
+sinh = _public(Sinh, "sinh", amp_op="sinh")
+cosh = _public(Cosh, "cosh", amp_op="cosh")
 tanh = _public(Tanh, "tanh")
 asinh = _public(Asinh, "asinh")
 arcsinh = _public(Asinh, "arcsinh")
@@ -1176,7 +1188,7 @@ class I1(_Elementwise):
 
 erf = _public(Erf, "erf")
 erfc = _public(Erfc, "erfc")
-erfinv = _public(Erfinv, "erfinv")
+erfinv = _public(Erfinv, "erfinv", amp_op="erfinv")
 lgamma = _public(Lgamma, "lgamma")
 digamma = _public(Digamma, "digamma")
 i0 = _public(I0, "i0")

@@ -18,10 +18,13 @@ from ... import dtypes as _dt
 from ...tensor import Tensor, _make
 from ..._optional import lazy_import
 from ...autograd.function import Op
+from ...amp import autocast_mode as _amp
 from ...autograd import grad_mode
 from ...ops import unary, creation, index as _index, random as _random
 from ...ops._util import xp_of, wrap_dim, apply_inplace, _type_word
 from ...ops.unary import sigmoid, tanh
+
+_amp_on = _amp._active   # autocast's one fast check (ember.amp)
 
 # optional, imported on first use: a float32 erf loop (NumPy has no erf)
 _sp = lazy_import("scipy.special")
@@ -826,6 +829,8 @@ _hardswish_ = _inplace(_hardswish)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
+    if _amp_on[0]:
+        input, = _amp.maybe_cast("softplus", input)
     return _act(Softplus, input, (beta, threshold))
 
 
@@ -860,6 +865,8 @@ def softsign(input):
 # ================================================================ prelu, rrelu, glu
 def prelu(input, weight):
     """max(0, x) + weight * min(0, x), weight per channel (dim 1) or one for all."""
+    if _amp_on[0]:
+        input, weight = _amp.maybe_cast("prelu", input, weight)
     if input.dtype is not weight.dtype:
         raise RuntimeError(f"prelu: Type promoting not supported. Got "
                            f"{_type_word(input.dtype)} and {_type_word(weight.dtype)}")
@@ -1091,6 +1098,8 @@ def _softmax_like(op, name, input, dim, stacklevel, dtype):
     d = wrap_dim(dim, input.ndim)
     if dtype is not None:
         input = input.to(dtype)
+    elif _amp_on[0]:   # autocast (CUDA): softmax/log_softmax run in float32
+        input, = _amp.maybe_cast("log_softmax" if op is LogSoftmax else "softmax", input)
     return op.apply(input, d)
 
 

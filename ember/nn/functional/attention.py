@@ -17,6 +17,7 @@ from ... import dtypes as _dt
 from ...tensor import Tensor, _make
 from ...autograd import grad_mode
 from ...autograd.function import Op
+from ...amp import autocast_mode as _amp
 from ...ops import creation as _creation, random as _random, shape as _shape
 from ...ops._util import xp_of
 
@@ -25,6 +26,7 @@ __all__ = ["scaled_dot_product_attention", "multi_head_attention_forward",
            "_in_projection"]
 
 _enabled = grad_mode._enabled
+_amp_on = _amp._active   # autocast's one fast check (ember.amp)
 
 # C++ type names PyTorch's SDPA error messages use.
 _CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
@@ -51,6 +53,11 @@ class ScaledDotProductAttention(Op):
     def forward(ctx, q, k, v, bias, mask, scale, dropout_p, causal, want_weights,
                 zero_empty_rows):
         xp = xp_of(q)
+        inputs = (q, k, v, bias)
+        half = q.dtype if q.itemsize < 4 and q.dtype.kind in "fV" else None
+        if half is not None:   # float16/bfloat16: computed in float32, results rounded once
+            q, k, v = (a.astype(np.float32) for a in (q, k, v))
+            bias = None if bias is None else bias.astype(np.float32)
         s = xp.matmul(q, xp.swapaxes(k, -1, -2))
         s *= s.dtype.type(scale)
         if bias is not None:
@@ -88,10 +95,13 @@ class ScaledDotProductAttention(Op):
         else:
             pd = p
         out = xp.matmul(pd, v)
+        if half is not None:
+            out, pd, p = out.astype(half), pd.astype(half), p.astype(half)
+            noise = None if noise is None else noise.astype(half)
         if any(ctx.needs_input_grad):
             ctx.probs, ctx.noise = p, noise
             ctx.spec = (scale, causal, zero_empty_rows)
-            ctx.save_for_backward(q, k, v, bias, mask)
+            ctx.save_for_backward(*inputs, mask)
         return (out, pd) if want_weights else out
 
     @staticmethod
@@ -188,6 +198,9 @@ def scaled_dot_product_attention(query, key, value, attn_mask=None, dropout_p=0.
     """softmax(Q K^T / sqrt(E) + mask) V over the last two dims of query (..., L, E),
     key (..., S, E) and value (..., S, Ev). A bool attn_mask marks the positions that may be
     attended (True); a float one is added to the scores."""
+    if _amp_on[0]:
+        query, key, value, attn_mask = _amp.maybe_cast(
+            "scaled_dot_product_attention", query, key, value, attn_mask)
     _check_sdpa(query, key, value, attn_mask, is_causal)
     if enable_gqa and query.dim() >= 3:
         hq, hk, hv = query.shape[-3], key.shape[-3], value.shape[-3]

@@ -33,8 +33,11 @@ import numpy as np
 from ... import dtypes as _dt
 from ...tensor import Tensor
 from ...autograd.function import Op
+from ...amp import autocast_mode as _amp
 from ...ops._util import xp_of
 from ...ops.compare import c_type_name
+
+_amp_on = _amp._active   # autocast's one fast check (ember.amp)
 
 __all__ = ["conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
            "conv_transpose3d"]
@@ -692,6 +695,8 @@ def _padding_arg(padding, kd, k, dilation, stride, nd):
 
 
 def _conv_nd(fname, nd, input, weight, bias, stride, padding, dilation, groups):
+    if _amp_on[0]:
+        input, weight, bias = _amp.maybe_cast(fname, input, weight, bias)
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor) or (
             bias is not None and not isinstance(bias, Tensor)):
         raise _type_error(fname, (input, weight) + (() if bias is None else (bias,)),
@@ -736,6 +741,8 @@ def _conv_nd(fname, nd, input, weight, bias, stride, padding, dilation, groups):
 
 def _conv_transpose_nd(fname, nd, input, weight, bias, stride, padding, output_padding,
                        groups, dilation):
+    if _amp_on[0]:
+        input, weight, bias = _amp.maybe_cast(fname, input, weight, bias)
     if not isinstance(input, Tensor) or not isinstance(weight, Tensor) or (
             bias is not None and not isinstance(bias, Tensor)):
         raise _type_error(fname, (input, weight) + (() if bias is None else (bias,)),

@@ -14,6 +14,7 @@ import numpy as np
 from ... import dtypes as _dt
 from ...tensor import Tensor, _make
 from ...autograd.function import Op
+from ...amp import autocast_mode as _amp
 from ...autograd import grad_mode
 from ...ops import creation, random as _random
 from ...ops._util import xp_of, apply_inplace, _type_word
@@ -23,6 +24,7 @@ __all__ = ["linear", "bilinear", "dropout", "dropout1d", "dropout2d", "dropout3d
            "normalize", "cosine_similarity", "pairwise_distance", "pdist"]
 
 _enabled = grad_mode._enabled
+_amp_on = _amp._active   # autocast's one fast check (ember.amp)
 
 
 def _sizes(shape):
@@ -36,12 +38,15 @@ class _Linear(Op):
     @staticmethod
     def forward(ctx, x, w, b):
         x2 = x.reshape(-1, x.shape[-1]) if x.ndim != 2 else x
-        if _half(x):    # no half-precision BLAS: float32 GEMM, rounded once
-            out = (x2.astype(np.float32) @ w.T.astype(np.float32)).astype(x.dtype)
+        if _half(x):    # no half-precision BLAS: float32 GEMM and bias, rounded once
+            out = x2.astype(np.float32) @ w.T.astype(np.float32)
+            if b is not None:
+                out += b.astype(np.float32)
+            out = out.astype(x.dtype)
         else:
             out = x2 @ w.T
-        if b is not None:
-            out += b
+            if b is not None:
+                out += b
         if ctx.needs_input_grad:
             need = ctx.needs_input_grad
             ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
@@ -81,9 +86,10 @@ class _LinearBackward(Op):
     def forward(ctx, g, x, w, need):
         g2 = g.reshape(-1, g.shape[-1]) if g.ndim != 2 else g
         half = g.dtype if _half(g) else None
-        if half is not None:
-            g2, w, x = g2.astype(np.float32), w.astype(np.float32), \
-                (x.astype(np.float32) if x is not None else None)
+        if half is not None:   # (x or w is None when its partner needs no gradient)
+            g2 = g2.astype(np.float32)
+            w = w.astype(np.float32) if w is not None else None
+            x = x.astype(np.float32) if x is not None else None
         gx = gw = gb = None
         if need[0]:
             gx = (g2 @ w).reshape(g.shape[:-1] + (w.shape[1],))
@@ -185,6 +191,8 @@ def _check_linear(input, weight, bias):
 
 def linear(input, weight, bias=None):
     """y = input @ weight^T + bias."""
+    if _amp_on[0]:
+        input, weight, bias = _amp.maybe_cast("linear", input, weight, bias)
     _check_linear(input, weight, bias)
     if weight.ndim != 2 or (bias is not None and bias.ndim > 1):
         out = input.matmul(weight.t() if weight.ndim == 2 else weight)
@@ -197,6 +205,8 @@ def linear(input, weight, bias=None):
 
 def bilinear(input1, input2, weight, bias=None):
     """y = x1^T A x2 + b for each output feature (weight: out x in1 x in2)."""
+    if _amp_on[0]:
+        input1, input2, weight, bias = _amp.maybe_cast("bilinear", input1, input2, weight, bias)
     dts = [input1.dtype, input2.dtype, weight.dtype] + ([bias.dtype] if bias is not None else [])
     if any(d is not dts[0] for d in dts):
         names = ["input1", "input2", "weight"] + (["bias"] if bias is not None else [])
@@ -701,6 +711,8 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
 def cosine_similarity(x1, x2, dim=1, eps=1e-8):
     """sum(x1/||x1|| * x2/||x2||) along dim; the norms are floored at eps, a floor that
     the gradient does not see (as in PyTorch)."""
+    if _amp_on[0]:
+        x1, x2 = _amp.maybe_cast("cosine_similarity", x1, x2)
     common = _dt.result_type(x1, x2)
     if not common.is_floating_point:
         raise RuntimeError(f"expected common dtype to be floating point, yet common dtype is "
@@ -728,6 +740,8 @@ def pairwise_distance(x1, x2, p=2.0, eps=1e-6, keepdim=False):
 
 def pdist(input, p=2):
     """The p-norm distances between every pair of rows i < j, row-major (N(N-1)/2,)."""
+    if _amp_on[0]:
+        input, = _amp.maybe_cast("pdist", input)
     if input.ndim != 2:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.ndim}D")
     if p < 0:

@@ -20,10 +20,13 @@ import numpy as np
 from ... import dtypes as _dt
 from ...tensor import Tensor, _make
 from ...autograd.function import Op
+from ...amp import autocast_mode as _amp
 from ...autograd import grad_mode
 from ...ops import pointwise as _pw, reduce as _red
 from ...ops.index import where as _where
 from ...ops._util import xp_of, _type_word, broadcast_error
+
+_amp_on = _amp._active   # autocast's one fast check (ember.amp)
 
 __all__ = ["l1_loss", "mse_loss", "cross_entropy", "nll_loss", "binary_cross_entropy",
            "binary_cross_entropy_with_logits", "kl_div", "smooth_l1_loss", "huber_loss",
@@ -254,6 +257,8 @@ def _check_weighted_reduction(reduction):
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    if _amp_on[0]:
+        input, target, weight = _amp.maybe_cast("l1_loss", input, target, weight)
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
     elif weight is not None:
@@ -264,6 +269,8 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction="mean", wei
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", weight=None):
+    if _amp_on[0]:
+        input, target, weight = _amp.maybe_cast("mse_loss", input, target, weight)
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
     elif weight is not None:
@@ -274,6 +281,8 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction="mean", we
 
 
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mean", beta=1.0):
+    if _amp_on[0]:
+        input, target = _amp.maybe_cast("smooth_l1_loss", input, target)
     reduction = _get_reduction(size_average, reduce, reduction)
     if beta < 0:
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
@@ -283,6 +292,8 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction="mea
 
 
 def huber_loss(input, target, reduction="mean", delta=1.0, weight=None):
+    if _amp_on[0]:
+        input, target, weight = _amp.maybe_cast("huber_loss", input, target, weight)
     if weight is not None:
         _check_weighted_reduction(reduction)
     else:
@@ -516,6 +527,8 @@ class _NLLLossBackward(Op):
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
              reduction="mean"):
+    if _amp_on[0]:
+        input, target, weight = _amp.maybe_cast("nll_loss", input, target, weight)
     _check_tensor(input, "nll_loss_nd", "input", 1)
     _check_tensor(target, "nll_loss_nd", "target", 2)
     reduction = _get_reduction(size_average, reduce, reduction)
@@ -737,6 +750,8 @@ def _cross_entropy_probs(input, target, weight, reduction, ls):
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100,
                   reduce=None, reduction="mean", label_smoothing=0.0):
+    if _amp_on[0]:
+        input, target, weight = _amp.maybe_cast("cross_entropy_loss", input, target, weight)
     _check_tensor(input, "cross_entropy_loss", "input", 1)
     _check_tensor(target, "cross_entropy_loss", "target", 2)
     reduction = _get_reduction(size_average, reduce, reduction)
@@ -828,6 +843,8 @@ class _BCEGradX(Op):
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None,
                          reduction="mean"):
+    if _amp_on[0]:
+        input, target, weight = _amp.maybe_cast("binary_cross_entropy", input, target, weight)
     _check_tensor(input, "binary_cross_entropy", "input", 1)
     _check_tensor(target, "binary_cross_entropy", "target", 2)
     reduction = _get_reduction(size_average, reduce, reduction)
@@ -970,6 +987,9 @@ class _BCELogitsGradX(Op):
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None,
                                      reduce=None, reduction="mean", pos_weight=None):
+    if _amp_on[0]:
+        input, target, weight, pos_weight = _amp.maybe_cast(
+            "binary_cross_entropy_with_logits", input, target, weight, pos_weight)
     _check_tensor(input, "binary_cross_entropy_with_logits", "input", 1)
     _check_tensor(target, "binary_cross_entropy_with_logits", "target", 2)
     reduction = _get_reduction(size_average, reduce, reduction)
@@ -996,6 +1016,8 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
 
 # ================================================================ composed losses
 def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_target=False):
+    if _amp_on[0]:
+        input, target = _amp.maybe_cast("kl_div", input, target)
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
     else:
@@ -1018,6 +1040,8 @@ def kl_div(input, target, size_average=None, reduce=None, reduction="mean", log_
 
 
 def soft_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    if _amp_on[0]:
+        input, target = _amp.maybe_cast("soft_margin_loss", input, target)
     reduction = _get_reduction(size_average, reduce, reduction)
     _nondiff("soft_margin_loss", "target", target)
     # PyTorch's formula as it is: log1p(exp(-y x)) overflows to inf for large margins
@@ -1051,6 +1075,8 @@ def _check_vector_or_matrix(input):
 
 
 def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduction="mean"):
+    if _amp_on[0]:
+        input, target = _amp.maybe_cast("multilabel_margin_loss", input, target)
     reduction = _get_reduction(size_average, reduce, reduction)
     _check_vector_or_matrix(input)
     if target.shape != input.shape:
@@ -1083,6 +1109,8 @@ def multilabel_margin_loss(input, target, size_average=None, reduce=None, reduct
 
 def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=None,
                       reduce=None, reduction="mean"):
+    if _amp_on[0]:
+        input, target, weight = _amp.maybe_cast("multi_margin_loss", input, target, weight)
     reduction = _get_reduction(size_average, reduce, reduction)
     if p != 1 and p != 2:
         raise ValueError("only p == 1 and p == 2 supported")
@@ -1123,6 +1151,8 @@ def multi_margin_loss(input, target, p=1, margin=1.0, weight=None, size_average=
 
 def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=None,
                          reduction="mean"):
+    if _amp_on[0]:
+        input, target = _amp.maybe_cast("hinge_embedding_loss", input, target)
     reduction = _get_reduction(size_average, reduce, reduction)
     zero = input.new_zeros(())
     margin_clamp = (margin - input).clamp_min(0)
@@ -1133,6 +1163,8 @@ def hinge_embedding_loss(input, target, margin=1.0, size_average=None, reduce=No
 
 def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                           reduction="mean"):
+    if _amp_on[0]:
+        input1, input2, target = _amp.maybe_cast("cosine_embedding_loss", input1, input2, target)
     reduction = _get_reduction(size_average, reduce, reduction)
     td = target.ndim
     if td > 1:
@@ -1155,6 +1187,8 @@ def cosine_embedding_loss(input1, input2, target, margin=0, size_average=None, r
 
 def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, reduce=None,
                         reduction="mean"):
+    if _amp_on[0]:
+        input1, input2, target = _amp.maybe_cast("margin_ranking_loss", input1, input2, target)
     reduction = _get_reduction(size_average, reduce, reduction)
     if input1.ndim != input2.ndim or input1.ndim != target.ndim:
         raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension "
@@ -1178,6 +1212,9 @@ def _check_triplet_dims(anchor, positive, negative):
 
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False,
                         size_average=None, reduce=None, reduction="mean"):
+    if _amp_on[0]:
+        anchor, positive, negative = _amp.maybe_cast("triplet_margin_loss", anchor, positive,
+                                                     negative)
     reduction = _get_reduction(size_average, reduce, reduction)
     if margin <= 0:
         raise ValueError(f"margin must be greater than 0, got {margin}")
@@ -1207,6 +1244,8 @@ def triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_fu
 
 def poisson_nll_loss(input, target, log_input=True, full=False, size_average=None, eps=1e-8,
                      reduce=None, reduction="mean"):
+    if _amp_on[0]:
+        input, target = _amp.maybe_cast("poisson_nll_loss", input, target)
     if size_average is not None or reduce is not None:
         reduction = _legacy_reduction(size_average, reduce)
     if reduction not in ("none", "mean", "sum"):
@@ -1398,6 +1437,8 @@ def _ctc_check(msg):
 
 def ctc_loss(log_probs, targets, input_lengths, target_lengths, blank=0, reduction="mean",
              zero_infinity=False):
+    if _amp_on[0]:
+        log_probs, targets = _amp.maybe_cast("ctc_loss", log_probs, targets)
     reduction = _reduction_arg(reduction)
     il = _lengths(input_lengths, "input_lengths")
     tl = _lengths(target_lengths, "target_lengths")

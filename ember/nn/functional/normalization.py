@@ -17,7 +17,10 @@ from ... import dtypes as _dt
 from ...tensor import Size, _make
 from ...autograd import grad_mode
 from ...autograd.function import Op
+from ...amp import autocast_mode as _amp
 from ...ops._util import xp_of, wrap_dim, _type_word
+
+_amp_on = _amp._active   # autocast's one fast check (ember.amp)
 
 __all__ = ["batch_norm", "instance_norm", "layer_norm", "group_norm", "rms_norm",
            "local_response_norm"]
@@ -569,6 +572,8 @@ def _check_normalized(input, ns, weight, bias, star):
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     """Normalise over the trailing `normalized_shape` dims, then the elementwise affine."""
+    if _amp_on[0]:
+        input, weight, bias = _amp.maybe_cast("layer_norm", input, weight, bias)
     ns = _normalized_shape(normalized_shape)
     _check_normalized(input, ns, weight, bias, ", ")
     _check_float(input, "LayerNormKernelImpl")
@@ -714,6 +719,8 @@ class NativeGroupNormBackward(Op):
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     """Normalise each of `num_groups` channel groups per sample, then a per-channel affine."""
+    if _amp_on[0]:
+        input, weight, bias = _amp.maybe_cast("group_norm", input, weight, bias)
     if input.dim() < 2:
         raise RuntimeError("Expected at least 2 dimensions for input tensor but received "
                            f"{input.dim()}")

@@ -25,7 +25,10 @@ import numpy as np
 from ... import dtypes as _dt
 from ...tensor import Tensor
 from ...autograd.function import Op
+from ...amp import autocast_mode as _amp
 from ...ops._util import xp_of
+
+_amp_on = _amp._active   # autocast's one fast check (ember.amp)
 
 __all__ = ["max_pool1d", "max_pool2d", "max_pool3d", "max_pool1d_with_indices",
            "max_pool2d_with_indices", "max_pool3d_with_indices", "max_unpool1d",
@@ -727,6 +730,8 @@ def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation
 
 def max_pool3d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False,
                return_indices=False):
+    if _amp_on[0] and not return_indices:   # (PyTorch: max_pool3d_with_indices is not listed)
+        input, = _amp.maybe_cast("max_pool3d", input)
     return _max_pool_nd(3, input, kernel_size, stride, padding, dilation, ceil_mode,
                         return_indices)
 
@@ -820,6 +825,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
 
 def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                count_include_pad=True, divisor_override=None):
+    if _amp_on[0]:
+        input, = _amp.maybe_cast("avg_pool3d", input)
     return _avg_pool_nd(3, input, kernel_size, stride, padding, ceil_mode, count_include_pad,
                         divisor_override)
 
@@ -928,6 +935,8 @@ def adaptive_avg_pool2d(input, output_size):
 
 
 def adaptive_avg_pool3d(input, output_size):
+    if _amp_on[0]:
+        input, = _amp.maybe_cast("adaptive_avg_pool3d", input)
     return _adaptive_avg_nd(3, input, output_size)
 
 
@@ -1020,10 +1029,14 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
 
 
 def adaptive_max_pool3d_with_indices(input, output_size, return_indices=True):
+    if _amp_on[0]:
+        input, = _amp.maybe_cast("adaptive_max_pool3d", input)
     return _adaptive_max_nd(3, input, output_size, True)
 
 
 def adaptive_max_pool3d(input, output_size, return_indices=False):
+    if _amp_on[0]:
+        input, = _amp.maybe_cast("adaptive_max_pool3d", input)
     return _adaptive_max_nd(3, input, output_size, return_indices)
 
 
@@ -1093,10 +1106,14 @@ def max_unpool1d(input, indices, kernel_size, stride=None, padding=0, output_siz
 
 
 def max_unpool2d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    if _amp_on[0]:
+        input, = _amp.maybe_cast("max_unpool2d", input)
     return _max_unpool_nd(2, input, indices, kernel_size, stride, padding, output_size)
 
 
 def max_unpool3d(input, indices, kernel_size, stride=None, padding=0, output_size=None):
+    if _amp_on[0]:
+        input, = _amp.maybe_cast("max_unpool3d", input)
     return _max_unpool_nd(3, input, indices, kernel_size, stride, padding, output_size)
 
 
@@ -1198,6 +1215,8 @@ def _tuple_ratio(r, nd):
 
 def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=None,
                           return_indices=False, _random_samples=None):
+    if _amp_on[0]:
+        input, = _amp.maybe_cast("fractional_max_pool2d", input)
     return _fractional_nd(2, input, kernel_size, output_size, output_ratio, return_indices,
                           _random_samples)
 
@@ -1205,12 +1224,16 @@ def fractional_max_pool2d(input, kernel_size, output_size=None, output_ratio=Non
 def fractional_max_pool2d_with_indices(input, kernel_size, output_size=None,
                                        output_ratio=None, return_indices=True,
                                        _random_samples=None):
+    if _amp_on[0]:
+        input, = _amp.maybe_cast("fractional_max_pool2d", input)
     return _fractional_nd(2, input, kernel_size, output_size, output_ratio, True,
                           _random_samples)
 
 
 def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=None,
                           return_indices=False, _random_samples=None):
+    if _amp_on[0]:
+        input, = _amp.maybe_cast("fractional_max_pool3d", input)
     return _fractional_nd(3, input, kernel_size, output_size, output_ratio, return_indices,
                           _random_samples)
 
@@ -1218,5 +1241,7 @@ def fractional_max_pool3d(input, kernel_size, output_size=None, output_ratio=Non
 def fractional_max_pool3d_with_indices(input, kernel_size, output_size=None,
                                        output_ratio=None, return_indices=True,
                                        _random_samples=None):
+    if _amp_on[0]:
+        input, = _amp.maybe_cast("fractional_max_pool3d", input)
     return _fractional_nd(3, input, kernel_size, output_size, output_ratio, True,
                           _random_samples)

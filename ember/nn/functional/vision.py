@@ -18,9 +18,12 @@ import numpy as np
 from ... import dtypes as _dt
 from ...tensor import Tensor, _make
 from ...autograd.function import Op
+from ...amp import autocast_mode as _amp
 from ...ops._util import xp_of
 from . import pooling as _pool
 from .conv import _Geom, _pad_input, _xp_strided
+
+_amp_on = _amp._active   # autocast's one fast check (ember.amp)
 
 __all__ = ["pad", "interpolate", "upsample", "upsample_nearest", "upsample_bilinear",
            "grid_sample", "affine_grid", "pixel_shuffle", "pixel_unshuffle",
@@ -127,6 +130,9 @@ def pad(input, pad, mode="constant", value=None):
     if k not in (1, 2, 3) or nd not in (k + 1, k + 2):
         raise NotImplementedError(f"Padding size {len(pad)} is not supported for {nd}D input "
                                   "tensor.")
+    if _amp_on[0] and mode != "circular":   # autocast (CPU): reflection/replication pads
+        kind = "reflection" if mode == "reflect" else "replication"
+        input, = _amp.maybe_cast(f"{kind}_pad{k}d", input)
     shape = tuple(input.shape)
     if mode != "circular":
         if any(s == 0 for s in shape[1 if nd == k + 2 else 0:]):
@@ -343,6 +349,12 @@ def interpolate(input, size=None, scale_factor=None, mode="nearest", align_corne
         kind = {"nearest": "nearest", "nearest-exact": "nearest_exact"}.get(mode, mode)
         raise NotImplementedError(f"\"upsample_{kind}{dim}d_channels_last\" not implemented "
                                   f"for '{_word(input)}'")
+    if _amp_on[0]:   # autocast (CUDA): upsampling runs in float32
+        op = {"nearest": f"upsample_nearest{dim}d",
+              "nearest-exact": f"_upsample_nearest_exact{dim}d",
+              "linear": "upsample_linear1d", "bilinear": "upsample_bilinear2d",
+              "trilinear": "upsample_trilinear3d", "bicubic": "upsample_bicubic2d"}[mode]
+        input, = _amp.maybe_cast("_" + op + "_aa" if antialias else op, input)
     scales = scale_factors or [None] * dim
     ft = _opmath(input._data.dtype)
     spec = []
@@ -454,6 +466,8 @@ def _cubic_coeffs(t):
 
 
 def grid_sample(input, grid, mode="bilinear", padding_mode="zeros", align_corners=None):
+    if _amp_on[0]:
+        input, grid = _amp.maybe_cast("grid_sampler", input, grid)
     if mode not in ("bilinear", "nearest", "bicubic"):
         raise ValueError("nn.functional.grid_sample(): expected mode to be 'bilinear', "
                          f"'nearest' or 'bicubic', but got: '{mode}'")
