@@ -22,6 +22,19 @@ def record(workload, name, ember_s, torch_s, target=None):
     RESULTS.append((workload, name, ember_s, torch_s, target))
 
 
+# After a call, each library's BLAS/OpenMP worker threads keep spinning for a while before
+# they sleep: OpenBLAS's for about 2^28 cycles (~0.1 s). On a 2-core machine a round that
+# starts right after the other library's round shares the cores with those spinning threads;
+# measured on the small ResNet, PyTorch's step took 37 ms right after ember's round and 25 ms
+# after a 0.3 s pause (ember is hit less, PyTorch's OpenMP threads stop spinning sooner).
+# So every round starts after a pause: the two are timed as if each ran alone.
+SETTLE_S = 0.3
+
+
+def _settle():
+    time.sleep(SETTLE_S)
+
+
 def compare(name, ember_fn, torch_fn, number=100, rounds=7, unit="us", workload=None,
             target=None, warmup=1):
     """Alternate ember and torch rounds (so drift hits both), return (ember_s, torch_s)."""
@@ -31,8 +44,10 @@ def compare(name, ember_fn, torch_fn, number=100, rounds=7, unit="us", workload=
             torch_fn()
     e_times, t_times = [], []
     for _ in range(rounds):
+        _settle()
         e_times.append(time_call(ember_fn, number))
         if torch_fn is not None:
+            _settle()
             t_times.append(time_call(torch_fn, number))
     e = statistics.median(e_times)
     t = statistics.median(t_times) if t_times else float("nan")
