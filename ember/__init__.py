@@ -64,14 +64,17 @@ def typename(obj):
 # Submodules imported on first use (PEP 562), to keep `import ember` fast: none of them binds
 # Tensor methods or sets global state when imported, and `ember.optim`, `from ember import
 # optim`, `import ember.optim` and unpickling their classes all import them on demand.
-_LAZY_SUBMODULES = ("accelerator", "cpu", "distributed", "distributions", "hub", "multiprocessing",
-                    "optim", "special", "text", "utils", "version", "vision")
+_LAZY_SUBMODULES = ("accelerator", "cpu", "distributed", "distributions", "func", "hub",
+                    "multiprocessing", "optim", "special", "text", "utils", "version", "vision")
 
 
 def __getattr__(name):
     if name in _LAZY_SUBMODULES:
         import importlib
         return importlib.import_module("." + name, __name__)   # also binds it in globals()
+    if name == "vmap":   # torch.vmap is torch.func.vmap
+        from .func import vmap
+        return vmap
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -278,8 +278,16 @@ class _CupySource:
         return self._draw(lambda rs: rs.permutation(n))
 
 
+# ember.func.vmap's randomness modes, innermost last ("error" forbids random ops inside)
+_vmap_randomness = []
+
+
 def _source(generator, dev):
     """Where samples for a tensor on `dev` come from."""
+    if _vmap_randomness and _vmap_randomness[-1] == "error":
+        raise RuntimeError("vmap: called random operation while in randomness error mode. "
+                           "Please either use the 'same' or 'different' randomness flags on "
+                           "vmap or perform the randomness operation out of vmap")
     if dev.type == "cuda":
         get_backend(dev)   # PyTorch's error when CUDA is unavailable
     if generator is None:
