@@ -90,27 +90,58 @@ class device_index:
         return False
 
 
-def _cuda_only(name):
-    """Calls ember.cuda does not provide yet: PyTorch's error without a device, a clear
-    NotImplementedError with one."""
+def _cuda_call(name, cuda_fn):
+    """A memory/stream call forwarded to ember.cuda; without an accelerator PyTorch's
+    "Cannot access accelerator device when none is available."."""
     def call(*args, **kwargs):
         _require()
-        raise NotImplementedError(f"torch.accelerator.{name} is not implemented in ember for "
-                                  "CUDA devices yet")
+        return cuda_fn(*args, **kwargs)
     call.__name__ = call.__qualname__ = name
+    call.__doc__ = f"`torch.accelerator.{name}`: forwards to `ember.cuda` on CUDA."
     return call
 
 
-current_stream = _cuda_only("current_stream")
-set_stream = _cuda_only("set_stream")
-empty_cache = _cuda_only("empty_cache")
-empty_host_cache = _cuda_only("empty_host_cache")
-get_device_capability = _cuda_only("get_device_capability")
-get_memory_info = _cuda_only("get_memory_info")
-max_memory_allocated = _cuda_only("max_memory_allocated")
-max_memory_reserved = _cuda_only("max_memory_reserved")
-memory_allocated = _cuda_only("memory_allocated")
-memory_reserved = _cuda_only("memory_reserved")
-memory_stats = _cuda_only("memory_stats")
-reset_accumulated_memory_stats = _cuda_only("reset_accumulated_memory_stats")
-reset_peak_memory_stats = _cuda_only("reset_peak_memory_stats")
+def _host_cache_empty():
+    # CuPy's pinned-memory pool is the host cache
+    from .cuda import _state
+    _state.cupy().get_default_pinned_memory_pool().free_all_blocks()
+
+
+def _memory_info(device=None, /):
+    return _cuda.mem_get_info(_index(device))
+
+
+current_stream = _cuda_call("current_stream", lambda device=None, /: _cuda.current_stream(
+    None if device is None else _index(device)))
+set_stream = _cuda_call("set_stream", lambda stream, /: _cuda.set_stream(stream))
+empty_cache = _cuda_call("empty_cache", lambda: _cuda.empty_cache())
+empty_host_cache = _cuda_call("empty_host_cache", _host_cache_empty)
+
+
+def _capability(device=None, /):
+    """PyTorch's answer is {'supported_dtypes': {...}}: the dtypes CuPy arrays can hold."""
+    from . import dtypes as _dt
+    names = ("bool", "uint8", "int8", "int16", "int32", "int64", "uint16", "uint32", "uint64",
+             "float16", "float32", "float64", "complex64", "complex128")
+    _index(device)
+    return {"supported_dtypes": {getattr(_dt, n) for n in names if hasattr(_dt, n)}}
+
+
+get_device_capability = _cuda_call("get_device_capability", _capability)
+get_memory_info = _cuda_call("get_memory_info", _memory_info)
+max_memory_allocated = _cuda_call(
+    "max_memory_allocated", lambda device=None, /: _cuda.max_memory_allocated(_index(device)))
+max_memory_reserved = _cuda_call(
+    "max_memory_reserved", lambda device=None, /: _cuda.max_memory_reserved(_index(device)))
+memory_allocated = _cuda_call(
+    "memory_allocated", lambda device=None, /: _cuda.memory_allocated(_index(device)))
+memory_reserved = _cuda_call(
+    "memory_reserved", lambda device=None, /: _cuda.memory_reserved(_index(device)))
+memory_stats = _cuda_call(
+    "memory_stats", lambda device=None, /: _cuda.memory_stats(_index(device)))
+reset_accumulated_memory_stats = _cuda_call(
+    "reset_accumulated_memory_stats",
+    lambda device=None, /: _cuda.reset_accumulated_memory_stats(_index(device)))
+reset_peak_memory_stats = _cuda_call(
+    "reset_peak_memory_stats",
+    lambda device=None, /: _cuda.reset_peak_memory_stats(_index(device)))

@@ -472,15 +472,14 @@ class Tensor:
 
     # ------------------------------------------------------------------ memory placement
     def pin_memory(self, device=None):
-        """Page-locked host memory for fast GPU copies. NumPy arrays can't be pinned in place;
-        with CUDA present the tensor is returned as is (CuPy copies from pageable memory)."""
-        from . import cuda
-        if not cuda.is_available():
-            raise RuntimeError("Cannot access accelerator device when none is available.")
-        return self
+        """A copy in page-locked host memory (CuPy's pinned pool) for fast GPU copies;
+        self when already pinned. Without CUDA: PyTorch's RuntimeError (ember/cuda/pinned.py)."""
+        from .cuda import pinned
+        return pinned.pin(self)
 
     def is_pinned(self, device=None):
-        return False
+        from .cuda import pinned
+        return pinned.is_pinned(self._data)
 
     # ------------------------------------------------------------------ type strings
     def type(self, dtype=None, non_blocking=False, **kwargs):

@@ -60,4 +60,6 @@ def load_backend():
     if not is_available():
         raise _lazy_init_error()
     import cupy
+    from ..cuda import memory
+    memory._install_tracker()   # peak memory statistics count from the first CUDA tensor on
     return CUDABackend(cupy)

@@ -1,6 +1,26 @@
-"""ember.cuda: GPU queries. Without CuPy or a GPU everything reports absence and creating a
-CUDA tensor raises PyTorch's error."""
+"""ember.cuda: GPUs through CuPy. Without CuPy or a GPU everything answers as PyTorch 2.13's
+CPU build does (mostly AssertionError "Torch not compiled with CUDA enabled"; the memory
+statistics are 0) and creating a CUDA tensor raises PyTorch's error.
+
+Modules: memory (statistics from CuPy's pool), streams (Stream, Event), device_info
+(device context managers, properties), _state (the CuPy handle, device indices)."""
 from ..backends import cuda as _cuda_backend
+from . import _state
+from ._state import current_index as _current_index   # ember.device uses it
+from .device_info import (device, device_of, set_device, get_device_properties,  # noqa: F401
+                          get_device_capability, get_device_name, is_bf16_supported,
+                          get_arch_list, get_gencode_flags, can_device_access_peer,
+                          ipc_collect, init, _CudaDeviceProperties)
+from .memory import (memory_allocated, max_memory_allocated, memory_reserved,  # noqa: F401
+                     max_memory_reserved, memory_cached, max_memory_cached, memory_stats,
+                     memory_stats_as_nested_dict, memory_summary, reset_peak_memory_stats,
+                     reset_max_memory_allocated, reset_max_memory_cached,
+                     reset_accumulated_memory_stats, empty_cache, mem_get_info,
+                     set_per_process_memory_fraction, get_per_process_memory_fraction,
+                     host_memory_stats, caching_allocator_alloc, caching_allocator_delete)
+from .streams import (Stream, ExternalStream, Event, StreamContext, stream,  # noqa: F401
+                      current_stream, default_stream, set_stream,
+                      is_current_stream_capturing)
 
 
 def is_available():
@@ -10,54 +30,26 @@ def is_available():
 def device_count():
     if not is_available():
         return 0
-    import cupy
-    return cupy.cuda.runtime.getDeviceCount()
-
-
-def _require():
-    if not is_available():
-        raise _cuda_backend._lazy_init_error()
+    return _state.cupy().cuda.runtime.getDeviceCount()
 
 
 def current_device():
-    _require()
+    _state.require()
     return _current_index()
 
 
-_current = [0]
-
-
-def _current_index():
-    """The current CUDA device index (0 until set_device); no GPU needed to ask."""
-    return _current[0]
-
-
-def set_device(device):
-    _require()
-    import cupy
-    from ..device import device as _d
-    idx = device if isinstance(device, int) else (_d(device).index or 0)
-    cupy.cuda.Device(idx).use()
-    _current[0] = idx
-
-
-def get_device_name(device=None):
-    _require()
-    import cupy
-    idx = 0 if device is None else (device if isinstance(device, int) else device.index or 0)
-    return cupy.cuda.runtime.getDeviceProperties(idx)["name"].decode()
-
-
 def synchronize(device=None):
-    if is_available():
-        import cupy
-        cupy.cuda.Device().synchronize()
+    """Wait for all work queued on `device` (default: the current one)."""
+    _state.require()
+    cp = _state.cupy()
+    idx = _state.device_index(device, optional=True)
+    with cp.cuda.Device(idx):
+        cp.cuda.Device(idx).synchronize()
 
 
 def manual_seed(seed):
     if is_available():
-        import cupy
-        cupy.random.seed(seed)
+        _state.cupy().random.seed(seed)
 
 
 def manual_seed_all(seed):

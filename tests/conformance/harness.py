@@ -7,7 +7,13 @@ catch gradients that only sum correctly). Without torch installed the PyTorch ha
 
 `gradcheck_op(fn, inputs)` checks ember's gradients of fn in float64 by finite differences;
 it needs no PyTorch.
+
+EMBER_TEST_DEVICE=cuda (on a GPU machine) builds ember's inputs on 'cuda' and PyTorch's on
+'cuda' too when torch.cuda is available (else on CPU), so the same suite checks ember's CUDA
+ops against PyTorch.
 """
+import os
+
 import numpy as np
 import pytest
 
@@ -17,6 +23,13 @@ try:
     import torch
 except ImportError:   # PyTorch is an optional test oracle
     torch = None
+
+DEVICE = os.environ.get("EMBER_TEST_DEVICE", "cpu")
+
+
+def _torch_device():
+    return DEVICE if DEVICE != "cpu" and torch.cuda.is_available() else "cpu"
+
 
 requires_torch = pytest.mark.skipif(torch is None, reason="PyTorch (the oracle) not installed")
 
@@ -29,15 +42,16 @@ def _to_np(x):
     if torch is not None and isinstance(x, torch.Tensor):
         return x.detach().cpu().numpy(force=True)   # force: conj views and ZeroTensor grads
     if isinstance(x, ember.Tensor):
-        return np.asarray(x.detach())
+        return np.asarray(x.detach().cpu())
     return np.asarray(x)
 
 
 def _make(lib, arrays, grad):
+    dev = DEVICE if lib is ember else _torch_device()
     out = []
     for a in arrays:
         if isinstance(a, np.ndarray):
-            t = lib.tensor(a.copy())
+            t = lib.tensor(a.copy(), device=dev)
             if grad and a.dtype.kind in "fc":
                 t.requires_grad_(True)
             out.append(t)
@@ -103,8 +117,8 @@ def check_op(fn, inputs, *, grad=True, atol=1e-5, rtol=1e-4, grad_atol=None, gra
             w = rng.standard_normal(tuple(t.shape)).astype(_to_np(t).dtype)
             if np.iscomplexobj(w):
                 w = w.real
-            loss_e = loss_e + (e * ember.tensor(w)).sum()
-            loss_t = loss_t + (t * torch.tensor(w)).sum()
+            loss_e = loss_e + (e * ember.tensor(w, device=DEVICE)).sum()
+            loss_t = loss_t + (t * torch.tensor(w, device=_torch_device())).sum()
         else:
             loss_e = loss_e + e.sum()
             loss_t = loss_t + t.sum()
