@@ -10,7 +10,7 @@ from .dtypes import (dtype, float16, half, bfloat16, float32, float, float64, do
                      complex64, cfloat, complex128, cdouble, uint8, int8, int16, short, int32,
                      int, int64, long, bool, uint16, uint32, uint64, finfo, iinfo,
                      get_default_dtype, set_default_dtype, promote_types, result_type, can_cast)
-from .device import device
+from .device import device, set_default_device, get_default_device
 from .tensor import Tensor, Size, is_tensor
 from . import autograd
 from .autograd import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, inference_mode

@@ -1,6 +1,6 @@
 """`ember.device`: a (type, index) pair, interned so that devices compare by identity on hot paths."""
 
-__all__ = ["device"]
+__all__ = ["device", "set_default_device", "get_default_device"]
 
 _cache = {}
 
@@ -69,6 +69,15 @@ class device:
     def __hash__(self):
         return hash((self.type, self.index))
 
+    # `with torch.device("cuda"):` makes it the default device of factory functions inside
+    def __enter__(self):
+        _default_stack.append(_default[0])
+        set_default_device(self)
+        return self
+
+    def __exit__(self, *exc):
+        _default[0] = _default_stack.pop()
+
     def __reduce__(self):
         return (device, (str(self),))
 
@@ -82,3 +91,25 @@ def canonical(d):
         from . import cuda
         return device("cuda", cuda._current_index())
     return d
+
+
+# The device factory functions (zeros, tensor, arange, rand, ..., and so module parameters)
+# use when given none: None means the CPU. Process-wide (PyTorch's is thread-local).
+_default = [None]
+_default_stack = []
+
+
+def set_default_device(device_):
+    """Make `device_` the default device of factory functions; None restores the CPU."""
+    _default[0] = None if device_ is None else device(device_)
+
+
+def get_default_device():
+    """The default device; a CUDA default without an index means the current CUDA device."""
+    d = _default[0]
+    if d is None:
+        return cpu
+    if d.type != "cpu":
+        from .backends import get_backend
+        get_backend(d)    # PyTorch's error when that device type is unavailable
+    return canonical(d)

@@ -116,3 +116,53 @@ def test_legacy_cuda_types(fake_cuda):
     assert isinstance(ember.zeros(1), ember.FloatTensor)
     assert not isinstance(ember.zeros(1), ember.cuda.FloatTensor)
     assert ember.zeros(2).type(ember.cuda.LongTensor).type() == "torch.cuda.LongTensor"
+
+
+# ---------------------------------------------------------------- default device
+
+
+@pytest.fixture(autouse=True)
+def _restore():
+    yield
+    ember.set_default_device(None)
+
+
+def test_default_is_cpu_and_factories_follow_it(fake_cuda):
+    assert ember.get_default_device() == ember.device("cpu")
+    ember.set_default_device("cuda")
+    assert ember.get_default_device() == ember.device("cuda", 0)
+    for t in (ember.ones(2), ember.zeros(2, 3), ember.tensor([1.0]), ember.arange(3),
+              ember.full((2,), 1.0), ember.eye(2),
+              ember.nn.LayerNorm(2).weight, ember.nn.BatchNorm1d(2).running_var):
+        assert t.device.type == "cuda", t
+    # explicit devices and tensors made from NumPy memory stay where they are asked to be
+    assert ember.ones(2, device="cpu").device.type == "cpu"
+    assert ember.from_numpy(np.ones(2)).device.type == "cpu"
+    ember.set_default_device(None)
+    assert ember.ones(1).device.type == "cpu"
+
+
+def test_device_context_manager_nests_and_restores(fake_cuda):
+    with ember.device("cuda"):
+        assert ember.zeros(1).device.type == "cuda"
+        with ember.device("cpu"):
+            assert ember.zeros(1).device.type == "cpu"
+        assert ember.get_default_device().type == "cuda"
+    assert ember.get_default_device() == ember.device("cpu")
+
+
+def test_cuda_default_without_cuda_fails_like_torch():
+    if ember.cuda.is_available():
+        pytest.skip("CUDA present")
+    ember.set_default_device("cuda")
+    with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled|NVIDIA"):
+        ember.get_default_device()
+    with pytest.raises(AssertionError):
+        ember.ones(2)
+    torch = pytest.importorskip("torch")
+    torch.set_default_device("cuda")
+    try:
+        with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled"):
+            torch.ones(2)
+    finally:
+        torch.set_default_device(None)

@@ -13,6 +13,7 @@ import numpy as np
 
 from .. import dtypes as _dt
 from ..device import device as _device_cls, cpu as _cpu, canonical as _canonical
+from ..device import _default as _default_device
 from ..tensor import Tensor, _make, Size
 from ..backends import get_backend
 from ..autograd.function import Op
@@ -28,7 +29,8 @@ __all__ = ["tensor", "as_tensor", "asarray", "from_numpy", "zeros", "ones", "emp
 
 def _device(device):
     if device is None:
-        return _cpu
+        d = _default_device[0]    # set_default_device / `with torch.device(...)`
+        return _cpu if d is None else _canonical(d)
     if isinstance(device, _device_cls):
         return _canonical(device)
     return _canonical(_device_cls(device))

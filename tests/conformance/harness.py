@@ -25,6 +25,11 @@ except ImportError:   # PyTorch is an optional test oracle
     torch = None
 
 DEVICE = os.environ.get("EMBER_TEST_DEVICE", "cpu")
+if DEVICE != "cpu":
+    # tensors the tests make themselves (out= buffers, setitem values) land there too
+    ember.set_default_device(DEVICE)
+    if torch is not None and torch.cuda.is_available():
+        torch.set_default_device(DEVICE)
 
 
 def _torch_device():
