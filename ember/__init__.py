@@ -64,8 +64,9 @@ def typename(obj):
 # Submodules imported on first use (PEP 562), to keep `import ember` fast: none of them binds
 # Tensor methods or sets global state when imported, and `ember.optim`, `from ember import
 # optim`, `import ember.optim` and unpickling their classes all import them on demand.
-_LAZY_SUBMODULES = ("accelerator", "cpu", "distributed", "distributions", "func", "hub",
-                    "multiprocessing", "optim", "special", "text", "utils", "version", "vision")
+_LAZY_SUBMODULES = ("accelerator", "cpu", "distributed", "distributions", "func", "hub", "jit",
+                    "multiprocessing", "onnx", "optim", "special", "text", "utils", "version",
+                    "vision")
 
 
 def __getattr__(name):
