@@ -140,7 +140,7 @@ def run_backward(roots, root_grads, retain_graph, create_graph, inputs=None, cap
     # does ember, through the warnings filter in ember/_warnings.py (an np.errstate here
     # would cost ~3 us per backward call).
     try:
-        if inputs is None and not create_graph and not _anomaly[0]:
+        if inputs is None and not create_graph and not _anomaly[0] and not _profiling[0]:
             # loss.backward(), the common case: gradients flow as raw arrays
             _run_arrays(buffers, deps, ready, retain_graph, given, stolen_into)
         else:
@@ -363,6 +363,11 @@ def _deliver_leaf_array(t, a, dev, given, stolen_into):
 # One list per running backward (innermost last): what queue_callback adds runs once that
 # backward has processed its whole graph, in the order added (PyTorch's final callbacks).
 _final_callbacks = []
+
+
+# True while ember.profiler records: backward takes the per-node loop, whose _node_step the
+# profiler times.
+_profiling = [False]
 
 
 # One flag per running backward (innermost last): False for autograd.grad / backward(inputs=),

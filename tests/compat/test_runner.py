@@ -100,7 +100,7 @@ def test_real_torch_is_never_imported(tmp_path):
 
 
 @pytest.mark.parametrize("stmt, name", [
-    ("import torch.onnx", "torch.onnx"),
+    ("import torch.export", "torch.export"),
     ("import torch._dynamo", "torch._dynamo"),
     ("import torch.fx", "torch.fx"),
     ("import torchvision.transforms.v2", "torchvision.transforms.v2"),
@@ -163,9 +163,9 @@ def test_spawned_children_get_the_hook(tmp_path, method):
 
 
 def test_unsupported_module_uncaught_exits_1(tmp_path):
-    r = run("import torch.onnx\n", tmp_path)
+    r = run("import torch.export\n", tmp_path)
     assert r.returncode == 1
-    assert "ModuleNotFoundError: No module named 'torch.onnx'" in r.stderr
+    assert "ModuleNotFoundError: No module named 'torch.export'" in r.stderr
     assert 'script.py", line 1' in r.stderr
 
 
