@@ -65,8 +65,8 @@ def typename(obj):
 # Tensor methods or sets global state when imported, and `ember.optim`, `from ember import
 # optim`, `import ember.optim` and unpickling their classes all import them on demand.
 _LAZY_SUBMODULES = ("accelerator", "cpu", "distributed", "distributions", "func", "hub", "jit",
-                    "multiprocessing", "onnx", "optim", "profiler", "special", "text", "utils",
-                    "version", "vision")
+                    "multiprocessing", "onnx", "optim", "profiler", "special", "testing", "text",
+                    "utils", "version", "vision")
 
 
 def __getattr__(name):
