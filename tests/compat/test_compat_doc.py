@@ -61,7 +61,8 @@ def test_listed_module_is_missing(hooked, name):
     "torch.backends.cudnn", "torch.backends.mps", "torchvision.transforms", "torchaudio.transforms",
     "torchaudio.functional", "torchtext.vocab", "torchtext.data.utils", "torch.version",
     "torch.func", "torch.nn.utils.stateless", "torch.jit", "torch.onnx",
-    "torch.profiler", "torch.autograd.profiler", "torch.testing"])
+    "torch.profiler", "torch.autograd.profiler", "torch.testing",
+    "torch.nn.utils.prune"])
 def test_supported_module_imports(hooked, name):
     mod = importlib.import_module(name)
     assert mod.__name__.startswith("ember")
