@@ -2,7 +2,7 @@
 (SummaryWriter), `checkpoint` (activation checkpointing) and `viz` (make_dot), each imported
 on first use (PEP 562): `ember.utils.data`, `import ember.utils.data` and `from ember.utils
 import data` all work as with eager imports."""
-_LAZY_SUBMODULES = ("data", "safetensors", "tensorboard", "checkpoint", "viz")
+_LAZY_SUBMODULES = ("benchmark", "data", "safetensors", "tensorboard", "checkpoint", "viz")
 
 
 def __getattr__(name):

@@ -62,7 +62,7 @@ def test_listed_module_is_missing(hooked, name):
     "torchaudio.functional", "torchtext.vocab", "torchtext.data.utils", "torch.version",
     "torch.func", "torch.nn.utils.stateless", "torch.jit", "torch.onnx",
     "torch.profiler", "torch.autograd.profiler", "torch.testing",
-    "torch.nn.utils.prune"])
+    "torch.nn.utils.prune", "torch.utils.benchmark"])
 def test_supported_module_imports(hooked, name):
     mod = importlib.import_module(name)
     assert mod.__name__.startswith("ember")
