@@ -217,6 +217,15 @@ def _grads(out, flat, outer, grad_outputs=None):
     return res
 
 
+def _regroup(flat_values, flat_per):
+    """Split one flat list back into one list per differentiated argument."""
+    out, i = [], 0
+    for f in flat_per:
+        out.append(flat_values[i:i + len(f)])
+        i += len(f)
+    return out
+
+
 def _pack(argnums, values, specs):
     per = [_unflatten(v, s) for v, s in zip(values, specs)]
     return per[0] if isinstance(argnums, int) else tuple(per)
@@ -243,10 +252,7 @@ def grad_and_value(func, argnums=0, has_aux=False):
                                    "you wanted to use the vjp or jacrev APIs instead?")
             flat = [t for f in flat_per for t in f]
             gs = _grads(out, flat, outer)
-        values, i = [], 0
-        for f in flat_per:
-            values.append(gs[i:i + len(f)])
-            i += len(f)
+        values = _regroup(gs, flat_per)
         g = _pack(argnums, values, specs)
         value = out if outer else out.detach()
         if has_aux:
@@ -298,10 +304,7 @@ def vjp(func, *primals, has_aux=False):
                                    f"{c.shape} and output[0] has a shape of {o.shape}.")
         with grad_mode.enable_grad():
             gs = _grads(out_leaves, flat, outer, grad_outputs=ct_leaves)
-        values, i = [], 0
-        for f in flat_per:
-            values.append(gs[i:i + len(f)])
-            i += len(f)
+        values = _regroup(gs, flat_per)
         return tuple(_unflatten(v, s) for v, s in zip(values, specs))
 
     primal_out = _unflatten([o if outer else o.detach() for o in out_leaves], out_spec)
@@ -343,10 +346,7 @@ def jacrev(func, argnums=0, *, has_aux=False, chunk_size=None):
                     else:
                         J = zeros_like(x).new_zeros(o.shape + x.shape)
                     jac.append(J if outer else J.detach())
-                values, i = [], 0
-                for f in flat_per:
-                    values.append(jac[i:i + len(f)])
-                    i += len(f)
+                values = _regroup(jac, flat_per)
                 per_out.append(_pack(argnums, values, specs))
         result = _unflatten(per_out, out_spec)
         if has_aux:

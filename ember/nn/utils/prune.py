@@ -50,6 +50,19 @@ def _smallest(values, k):
     return np.argsort(values, kind="stable")[:k]
 
 
+def _zero_smallest(scores_of, t, amount, default_mask):
+    """default_mask with the entries of the `amount` smallest scores (scores_of(numel))
+    zeroed: unstructured pruning."""
+    import ember
+    n = t.numel()
+    _check_against(amount, n)
+    k = _count(amount, n)
+    mask = default_mask.clone()
+    if k:
+        mask.reshape(-1)[ember.tensor(_smallest(scores_of(n), k))] = 0
+    return mask
+
+
 # ---------------------------------------------------------------- the hook
 class BasePruningMethod:
     """A pruning method; also the forward pre-hook that recomputes the pruned tensor."""
@@ -225,15 +238,7 @@ class RandomUnstructured(BasePruningMethod):
 
     def compute_mask(self, t, default_mask):
         import ember
-        n = t.numel()
-        _check_against(self.amount, n)
-        k = _count(self.amount, n)
-        mask = default_mask.clone()
-        if k:
-            order = ember.rand(n).numpy()
-            flat = mask.reshape(-1)
-            flat[ember.tensor(_smallest(order, k))] = 0
-        return mask
+        return _zero_smallest(lambda n: ember.rand(n).numpy(), t, self.amount, default_mask)
 
     @classmethod
     def apply(cls, module, name, amount):
@@ -248,16 +253,8 @@ class L1Unstructured(BasePruningMethod):
         self.amount = amount
 
     def compute_mask(self, t, default_mask):
-        import ember
-        n = t.numel()
-        _check_against(self.amount, n)
-        k = _count(self.amount, n)
-        mask = default_mask.clone()
-        if k:
-            mag = np.abs(t.detach().cpu().numpy().reshape(-1))
-            flat = mask.reshape(-1)
-            flat[ember.tensor(_smallest(mag, k))] = 0
-        return mask
+        return _zero_smallest(lambda n: np.abs(t.detach().cpu().numpy().reshape(-1)), t,
+                              self.amount, default_mask)
 
     @classmethod
     def apply(cls, module, name, amount, importance_scores=None):
