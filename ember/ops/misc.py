@@ -2183,25 +2183,8 @@ _blas_found = []
 def _openblas_functions():
     """NumPy's OpenBLAS thread-count functions (get, set), found among the loaded libraries
     through ctypes (what threadpoolctl does), or None (no OpenBLAS, or not Linux)."""
-    try:
-        with open("/proc/self/maps") as f:
-            paths = sorted({line.split()[-1] for line in f
-                            if "openblas" in line.lower() and ".so" in line})
-    except OSError:
-        return None
-    import ctypes
-    for path in paths:
-        try:
-            lib = ctypes.CDLL(path)
-        except OSError:
-            continue
-        for prefix in ("scipy_", ""):
-            for suffix in ("64_", ""):
-                get = getattr(lib, f"{prefix}openblas_get_num_threads{suffix}", None)
-                put = getattr(lib, f"{prefix}openblas_set_num_threads{suffix}", None)
-                if get is not None and put is not None:
-                    return get, put
-    return None
+    from .. import _cblas
+    return _cblas.thread_functions()
 
 
 def _blas_threads():

@@ -176,6 +176,85 @@ def test_chunked_routes_agree(monkeypatch, chunk):
             np.testing.assert_allclose(a, b, atol=1e-10)
 
 
+TAPS_CASES = [
+    # (x shape, w shape, padding (low, high) per dim, dilation): every one takes the taps path
+    ((3, 16, 9, 10), (5, 16, 3, 3), ((1, 1), (1, 1)), (1, 1)),
+    ((2, 17, 8, 11), (4, 17, 3, 2), ((1, 2), (0, 1)), (1, 2)),
+    ((2, 16, 12, 12), (3, 16, 3, 3), ((0, 0), (0, 0)), (1, 1)),
+    ((2, 20, 7, 9), (6, 20, 3, 3), ((-1, 2), (2, 1)), (1, 1)),       # a crop, then padding
+    ((2, 16, 13), (4, 16, 3), ((2, 2),), (2,)),                      # 1-d
+    ((1, 16, 5, 6, 6), (2, 16, 3, 3, 3), ((1, 1), (1, 1), (1, 1)), (1, 1, 1)),   # 3-d
+]
+
+
+@pytest.mark.parametrize("case", TAPS_CASES)
+def test_taps_route_agrees_with_im2col(monkeypatch, case):
+    """The per-tap GEMM forward (no im2col; ember._cblas) equals im2col's, in float64 and
+    float32, with bias, for 1/2/3-d, dilation, uneven and negative padding, and chunks
+    that split the grid mid-image; the stride-1 input gradient (this forward on the output
+    gradient) too."""
+    from ember.nn.functional import conv as C
+    xs, ws, pad, dil = case
+    geom = C._Geom((1,) * len(dil), pad, dil, 1)
+    out_sp = geom.out_size(xs[2:], ws[2:])
+    monkeypatch.setattr(C, "_TAPS_MAX_WASTE", 10.0)
+    r = np.random.default_rng(0)
+    for dtype, tol in ((np.float64, 1e-10), (np.float32, 1e-4)):
+        x, w = r.standard_normal(xs).astype(dtype), r.standard_normal(ws).astype(dtype)
+        b = r.standard_normal(ws[0]).astype(dtype)
+        gy = r.standard_normal((xs[0], ws[0]) + out_sp).astype(dtype)
+        monkeypatch.setattr(C, "_TAPS_MIN_CHANNELS", 16)
+        assert C._taps_plan(x, ws, geom, out_sp) is not None
+        results = []
+        for taps, chunk in ((True, 8 << 20), (True, 1), (False, 8 << 20)):
+            monkeypatch.setattr(C, "_TAPS_MIN_CHANNELS", 16 if taps else 10 ** 9)
+            monkeypatch.setattr(C, "_TAPS_CHUNK_BYTES", chunk)
+            results.append((C._conv_fwd(x, w, b, geom),
+                            C._input_grad_by_conv(gy, w, geom, xs)))
+        for got in results[:2]:
+            for a, ref in zip(got, results[2]):
+                assert a.dtype == ref.dtype and a.shape == ref.shape
+                np.testing.assert_allclose(a, ref, atol=tol, rtol=tol)
+
+
+def test_taps_route_choice(monkeypatch):
+    """Taps only for CPU stride-1 ungrouped float32/64 convs with >= 16 input channels whose
+    padded grid is at most _TAPS_MAX_WASTE times the outputs; never without the BLAS."""
+    from ember import _cblas
+    from ember.nn.functional import conv as C
+    g1 = C._Geom((1, 1), ((1, 1), (1, 1)), (1, 1), 1)
+    x = np.zeros((2, 16, 32, 32), np.float32)
+    assert C._taps_plan(x, (8, 16, 3, 3), g1, (32, 32)) is not None
+    assert C._taps_plan(x.astype(np.float64), (8, 16, 3, 3), g1, (32, 32)) is not None
+    assert C._taps_plan(x[:, :15], (8, 15, 3, 3), g1, (32, 32)) is None           # channels
+    assert C._taps_plan(x[:, :, :8, :8], (8, 16, 3, 3), g1, (8, 8)) is None      # waste
+    assert C._taps_plan(x.astype(np.float16), (8, 16, 3, 3), g1, (32, 32)) is None
+    g2 = C._Geom((2, 2), ((1, 1), (1, 1)), (1, 1), 1)
+    assert C._taps_plan(x, (8, 16, 3, 3), g2, (16, 16)) is None                  # stride
+    g3 = C._Geom((1, 1), ((1, 1), (1, 1)), (1, 1), 2)
+    assert C._taps_plan(x, (8, 8, 3, 3), g3, (32, 32)) is None                   # groups
+    monkeypatch.setattr(_cblas, "_gemms", {})
+    monkeypatch.setenv("EMBER_CBLAS", "0")
+    assert C._taps_plan(x, (8, 16, 3, 3), g1, (32, 32)) is None
+
+
+@pytest.mark.skipif(not __import__("ember")._cblas.gemm(np.float64),
+                    reason="NumPy's BLAS is not an OpenBLAS ember can reach")
+def test_gradcheck_taps_route():
+    gradcheck_op(lambda L, x, w, b: F(L).conv2d(x, w, b, padding=1),
+                 [_x(2, 16, 5, 4), _x(3, 16, 3, 3), _x(3)], gradgrad=True)
+
+
+@requires_torch
+def test_taps_route_matches_torch():
+    x = _x(4, 16, 12, 12)
+    x[0, 3, 0, 0] = np.inf            # non-finite inputs reach the same outputs as torch's
+    check_op(lambda L, x, w, b: F(L).conv2d(x, w, b, padding=1),
+             [x, _x(16, 16, 3, 3), _x(16)], atol=1e-4, rtol=1e-4, grad=False)
+    check_op(lambda L, x, w, b: F(L).conv2d(x, w, b, padding=(2, 1), dilation=(2, 1)),
+             [_x(3, 16, 14, 12), _x(16, 16, 3, 3), _x(16)], atol=1e-3, rtol=1e-4)
+
+
 @requires_torch
 def test_pointwise_convs():
     # 1x1 kernels without padding: a matmul per image (strided, grouped, transposed,
