@@ -64,6 +64,14 @@ def _find():
     return None
 
 
+def int_max():
+    """The largest dimension or leading dimension the bound BLAS takes (0 without one)."""
+    found = library()
+    if found is None:
+        return 0
+    return 2 ** (8 * ctypes.sizeof(found[3]) - 1) - 1
+
+
 def thread_functions():
     """OpenBLAS's (get_num_threads, set_num_threads), or None."""
     found = library()

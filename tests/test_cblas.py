@@ -33,6 +33,10 @@ def test_other_dtypes_and_switch_off(monkeypatch):
     assert _cblas.gemm(np.float32) is None
 
 
+def test_int_max():
+    assert _cblas.int_max() in (2 ** 31 - 1, 2 ** 63 - 1)
+
+
 def test_same_library_as_numpy_threads():
     """The bound library is NumPy's own: its thread count is the one set_num_threads sets."""
     import ember

@@ -233,6 +233,11 @@ def test_taps_route_choice(monkeypatch):
     assert C._taps_plan(x, (8, 16, 3, 3), g2, (16, 16)) is None                  # stride
     g3 = C._Geom((1, 1), ((1, 1), (1, 1)), (1, 1), 2)
     assert C._taps_plan(x, (8, 8, 3, 3), g3, (32, 32)) is None                   # groups
+    # a grid longer than the BLAS's integers reach: 2 * 34 * 34 places + 70 of slack
+    monkeypatch.setattr(_cblas, "int_max", lambda: 2 * 34 * 34 + 69)
+    assert C._taps_plan(x, (8, 16, 3, 3), g1, (32, 32)) is None
+    monkeypatch.setattr(_cblas, "int_max", lambda: 2 * 34 * 34 + 70)
+    assert C._taps_plan(x, (8, 16, 3, 3), g1, (32, 32)) is not None
     monkeypatch.setattr(_cblas, "_gemms", {})
     monkeypatch.setenv("EMBER_CBLAS", "0")
     assert C._taps_plan(x, (8, 16, 3, 3), g1, (32, 32)) is None

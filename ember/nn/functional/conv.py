@@ -395,7 +395,10 @@ def _taps_plan(x, w_shape, geom, out_sp):
     psp = tuple(m + lo + hi for m, (lo, hi) in zip(sp, pad))
     if math.prod(psp) > _TAPS_MAX_WASTE * math.prod(out_sp):
         return None
-    return _Taps(x.shape[0], sp, pad, geom.dilation, w_shape[2:], out_sp)
+    plan = _Taps(x.shape[0], sp, pad, geom.dilation, w_shape[2:], out_sp)
+    if plan.total + plan.slack > _cblas.int_max():     # a leading dimension BLAS can't take
+        return None
+    return plan
 
 
 def _conv_fwd_taps(x, w, b, geom, plan):
