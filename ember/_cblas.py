@@ -26,13 +26,15 @@ _ROW_MAJOR, _NO_TRANS, _TRANS = 101, 111, 112
 
 
 def _loaded_openblas_paths():
-    """Paths of the loaded shared libraries whose name says OpenBLAS (Linux)."""
+    """Paths of the loaded shared libraries whose name says OpenBLAS (Linux), NumPy's own
+    first (its wheels keep it in numpy.libs): SciPy, say, may have loaded another."""
     try:
         with open("/proc/self/maps") as f:
-            return sorted({line.split()[-1] for line in f
-                           if "openblas" in line.lower() and ".so" in line})
+            paths = {line.split()[-1] for line in f
+                     if "openblas" in line.lower() and ".so" in line}
     except OSError:
         return []
+    return sorted(paths, key=lambda p: ("numpy" not in p, p))
 
 
 def library():

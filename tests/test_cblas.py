@@ -47,3 +47,12 @@ def test_same_library_as_numpy_threads():
         assert get() == 1
     finally:
         ember.set_num_threads(before)
+
+
+def test_numpy_library_preferred():
+    """With SciPy's own OpenBLAS loaded too, NumPy's is the one bound."""
+    pytest.importorskip("scipy.linalg")
+    paths = _cblas._loaded_openblas_paths()
+    if any("numpy" in p for p in paths):
+        assert "numpy" in paths[0]
+        assert "numpy" in _cblas.library()[0]._name
