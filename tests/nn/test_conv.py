@@ -289,12 +289,13 @@ def test_gradcheck_pointwise():
                  [_x(2, 2, 3, 3), _x(2, 3, 1, 1)], gradgrad=True)
 
 
-def test_work_buffers_not_shared():
+@pytest.mark.parametrize("cin", [3, 16])      # im2col, and taps (ember._cblas) for 16
+def test_work_buffers_not_shared(cin):
     """Results never alias the reused per-thread work buffers, and threads get their own."""
     import threading
     f = F(ember)
-    xs = [ember.tensor(_x(9, 3, 12, 10)) for _ in range(4)]
-    w = ember.tensor(_x(5, 3, 3, 3))
+    xs = [ember.tensor(_x(9, cin, 12, 10)) for _ in range(4)]
+    w = ember.tensor(_x(5, cin, 3, 3))
     ref = [f.conv2d(x, w, padding=1).numpy().copy() for x in xs]
     first = f.conv2d(xs[0], w, padding=1)
     f.conv2d(xs[1], w, padding=1)
