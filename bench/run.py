@@ -6,6 +6,10 @@ Run: python bench/run.py            (all workloads, a few minutes)
 
 Timings on this 2-core machine swing 10-20% with background load; run on an idle machine
 and record results with the date and machine in bench/RESULTS.md.
+
+Diagnostics for the convolution rows, run on their own: bench/conv_layers.py (the small
+ResNet's convolutions one by one) and bench/conv_floor.py (their bare GEMMs against
+PyTorch's convolution kernels: the floor under ember's convolution ratios).
 """
 import importlib
 import os
