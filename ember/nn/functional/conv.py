@@ -6,7 +6,8 @@ one's gradients are the other two and the whole family is differentiable any num
 times:
 
 * `_Conv(x, w, b)`: y = conv(x, w) + b. im2col through a strided view of the padded input,
-  then ONE GEMM (one per group) per chunk of images.
+  then ONE GEMM (one per group) per chunk of images; stride-1 convs with enough channels
+  instead run one GEMM per kernel position over a flat padded input, no im2col ("taps").
 * `_ConvInputGrad(y, w)`: the adjoint in x (also conv_transpose's forward). Stride 1: a
   convolution of the padded y with the flipped kernel; otherwise one GEMM, then col2im (a
   loop over the kernel window positions adding strided slices).
