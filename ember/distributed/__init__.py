@@ -736,25 +736,37 @@ def all_gather_into_tensor(output_tensor, input_tensor, group=None, async_op=Fal
     return _run(pg, [req], "all_gather_into_tensor", finish, async_op, [output_tensor])
 
 
-def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group_dst=None):
-    """On rank `dst`, `gather_list[i]` receives rank i's `tensor`."""
+def _rooted_list(op, tensor, tensors, rank, group_rank, group, arg, role):
+    """gather's and scatter's shared checks: (group, root's group rank, own group rank), or
+    None off the group. `tensors` (the `{op}_list`) must be given on the root (`role`:
+    destination or source) only, one tensor like `tensor` per rank."""
     _check_single_tensor(tensor, "tensor")
     pg = _resolve(group)
     if pg is None:
-        _warn_not_in_group("gather")
+        _warn_not_in_group(op)
         return None
-    if dst is None and group_dst is None:
-        dst = 0
-    root = _rank_in(pg, dst, group_dst, "dst")
+    if rank is None and group_rank is None:
+        rank = 0
+    root = _rank_in(pg, rank, group_rank, arg)
     me = pg.rank()
+    name = f"{op}_list"
     if me == root:
-        if not gather_list:
-            raise ValueError("Argument ``gather_list`` must be specified on destination rank.")
-        _check_tensor_list(gather_list, "gather_list")
-        _check_outputs("gather", gather_list, pg.size(), tensor, "gather_list")
-    elif gather_list:
-        raise ValueError("Argument ``gather_list`` must NOT be specified on non-destination "
-                         "ranks.")
+        if not tensors:
+            raise ValueError(f"Argument ``{name}`` must be specified on {role} rank.")
+        _check_tensor_list(tensors, name)
+        _check_outputs(op, tensors, pg.size(), tensor, name)
+    elif tensors:
+        raise ValueError(f"Argument ``{name}`` must NOT be specified on non-{role} ranks.")
+    return pg, root, me
+
+
+def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group_dst=None):
+    """On rank `dst`, `gather_list[i]` receives rank i's `tensor`."""
+    rooted = _rooted_list("gather", tensor, gather_list, dst, group_dst, group, "dst",
+                          "destination")
+    if rooted is None:
+        return None
+    pg, root, me = rooted
     _check_same(pg, "gather", f"gather {_describe(tensor)} to {root}")
     send, _ = _flat(tensor)
     k = send.size
@@ -770,22 +782,11 @@ def gather(tensor, gather_list=None, dst=None, group=None, async_op=False, group
 
 def scatter(tensor, scatter_list=None, src=None, group=None, async_op=False, group_src=None):
     """Rank i's `tensor` receives `scatter_list[i]` of rank `src`."""
-    _check_single_tensor(tensor, "tensor")
-    pg = _resolve(group)
-    if pg is None:
-        _warn_not_in_group("scatter")
+    rooted = _rooted_list("scatter", tensor, scatter_list, src, group_src, group, "src",
+                          "source")
+    if rooted is None:
         return None
-    if src is None and group_src is None:
-        src = 0
-    root = _rank_in(pg, src, group_src, "src")
-    me = pg.rank()
-    if me == root:
-        if not scatter_list:
-            raise ValueError("Argument ``scatter_list`` must be specified on source rank.")
-        _check_tensor_list(scatter_list, "scatter_list")
-        _check_outputs("scatter", scatter_list, pg.size(), tensor, "scatter_list")
-    elif scatter_list:
-        raise ValueError("Argument ``scatter_list`` must NOT be specified on non-source ranks.")
+    pg, root, me = rooted
     _check_same(pg, "scatter", f"scatter {_describe(tensor)} from {root}")
     send = None
     if me == root:

@@ -223,25 +223,26 @@ class Communicator:
         self.wait([self.broadcast(data, root)], what)
         return obj if self.rank == root else pickle.loads(data.tobytes())
 
-    def allgather_object(self, obj, what="all_gather_object"):
+    def _padded_bytes(self, obj, what):
+        """obj pickled and zero-padded to the longest of all ranks' pickles: (bytes, every
+        rank's byte count, the padded length). Collective: every rank calls it."""
         data = self._bytes(obj)
         sizes = np.zeros(self.size, np.int64)
         self.wait([self.allgather(np.array([data.size], np.int64), sizes)], what)
         m = int(sizes.max())
         send = np.zeros(m, np.uint8)
         send[:data.size] = data
+        return send, sizes, m
+
+    def allgather_object(self, obj, what="all_gather_object"):
+        send, sizes, m = self._padded_bytes(obj, what)
         out = np.empty(m * self.size, np.uint8)
         self.wait([self.allgather(send, out)], what)
         return [pickle.loads(out[r * m:r * m + int(sizes[r])].tobytes())
                 for r in range(self.size)]
 
     def gather_object(self, obj, root, what="gather_object"):
-        data = self._bytes(obj)
-        sizes = np.zeros(self.size, np.int64)
-        self.wait([self.allgather(np.array([data.size], np.int64), sizes)], what)
-        m = int(sizes.max())
-        send = np.zeros(m, np.uint8)
-        send[:data.size] = data
+        send, sizes, m = self._padded_bytes(obj, what)
         out = np.empty(m * self.size, np.uint8) if self.rank == root else None
         self.wait([self.gather(send, out, root)], what)
         if self.rank != root:

@@ -218,6 +218,15 @@ for dt in [torch.float32, torch.int64, torch.bool, torch.complex128, torch.float
 
 raises(ValueError, lambda: dist.gather(torch.zeros(1), gather_list=None, dst=R),
        "gather without list", "must be specified on destination rank")
+raises(ValueError, lambda: dist.scatter(torch.zeros(1), scatter_list=None, src=R),
+       "scatter without list", "``scatter_list`` must be specified on source rank")
+if N > 1:   # each rank names another as the root: every rank fails locally, no collective
+    raises(ValueError, lambda: dist.gather(torch.zeros(1), gather_list=[torch.zeros(1)] * N,
+                                           dst=(R + 1) % N),
+           "gather list off the root", "must NOT be specified on non-destination ranks")
+    raises(ValueError, lambda: dist.scatter(torch.zeros(1), scatter_list=[torch.zeros(1)] * N,
+                                            src=(R + 1) % N),
+           "scatter list off the root", "must NOT be specified on non-source ranks")
 raises(ValueError, lambda: dist.all_gather_into_tensor(torch.zeros(N + 1), torch.zeros(1)),
        "all_gather_into_tensor size", "world_size times input tensor size")
 
